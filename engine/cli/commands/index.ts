@@ -1,0 +1,6 @@
+/** Every `sigil` command, registered in help order. Each command lives in its own file. */
+import type { Command } from 'commander'
+
+export function registerCommands(_program: Command): void {
+  // commands register here, one line each
+}

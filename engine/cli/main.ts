@@ -1,0 +1,46 @@
+/** Composition root of the `sigil` command line. */
+import { Command, CommanderError } from 'commander'
+import { isEngineError } from '../core/errors.js'
+import { takeExitCode } from './action.js'
+import { CliExit, EXIT } from './exit.js'
+import { registerCommands } from './commands/index.js'
+import { SIGIL_VERSION } from './version.js'
+
+/** Builds the program with every command registered (exported for `--help` tests). */
+export function buildProgram(): Command {
+  const program = new Command('sigil')
+    .description('Declarative GitOps identity-as-code for SPIFFE workload identity')
+    .version(SIGIL_VERSION, '-V, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) })
+  registerCommands(program)
+  for (const command of program.commands) command.exitOverride()
+  return program
+}
+
+/** Runs the CLI with `argv` (without node and script) and returns the exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = buildProgram()
+  try {
+    await program.parseAsync([...argv], { from: 'user' })
+    return takeExitCode()
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version exit 0; usage errors are "could not run"
+      return err.exitCode === 0 ? EXIT.ok : EXIT.other
+    }
+    if (err instanceof CliExit) {
+      if (err.message) process.stderr.write(`sigil: ${err.message}\n`)
+      return err.exitCode
+    }
+    if (isEngineError(err)) {
+      process.stderr.write(`sigil: ${err.message} (${err.code})\n`)
+      return EXIT.failure
+    }
+    process.stderr.write(
+      `sigil: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    )
+    return EXIT.other
+  }
+}
