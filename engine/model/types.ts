@@ -31,6 +31,8 @@ interface Base<K extends Kind, S> {
   readonly metadata: ObjectMeta
   readonly spec: S
   readonly source: ObjectSource
+  /** The document as written (plain JSON-compatible data), for CEL policies and messages. */
+  readonly raw: Readonly<Record<string, unknown>>
 }
 
 /** Deletion limit: a count of entries, or a percentage of managed entries. */
