@@ -1,0 +1,14 @@
+import { MIGRATION_001_INITIAL } from './001-initial.js'
+
+/** One forward-only schema step; `version` is the `PRAGMA user_version` after it ran. */
+export interface Migration {
+  readonly version: number
+  readonly name: string
+  readonly sql: string
+}
+
+/**
+ * Every migration, in order. Never edit a released one: add the next file (NNN-name.ts) and a
+ * checked-in database of the previous version under test/fixtures/store/.
+ */
+export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'initial', sql: MIGRATION_001_INITIAL }]
