@@ -1,21 +1,6 @@
-// PLACEHOLDER with the final signatures; the policy engineer replaces the bodies.
-import type { Diagnostic } from '../core/diagnostics.js'
-import type { ModelResult } from '../model/model-result.js'
-import type { DesiredState, PolicyObject } from '../model/types.js'
-
-/** Evaluates user and built-in policies over the desired state; one diagnostic per finding, with spans. */
-export function evaluatePolicies(
-  _desired: DesiredState,
-  _options: { readonly policies: readonly PolicyObject[]; readonly locate: ModelResult['locate'] },
-): Diagnostic[] {
-  return []
-}
-
-/** Drops diagnostics silenced by valid `sigil/waive.<rule>` annotations and adds errors for expired or reasonless waivers. */
-export function applyWaivers(
-  diagnostics: readonly Diagnostic[],
-  _desired: DesiredState,
-  _options: { readonly todayMs: number; readonly locate: ModelResult['locate'] },
-): Diagnostic[] {
-  return [...diagnostics]
-}
+/** The policy stage (PURE): CEL policies over the desired state, waivers, and policy unit tests. */
+export { evaluatePolicies, ref, type EvaluatePoliciesOptions } from './evaluate-policies.js'
+export { applyWaivers, parseWaiver, WAIVER_PREFIX, type ApplyWaiversOptions, type Waiver } from './waivers.js'
+export { POLICY_CODES } from './codes.js'
+export { buildRepositoryFacts, type EntryFacts, type RepositoryFacts } from './repository-facts.js'
+export { compileExpression, type CompiledExpression, type PolicyContext } from './cel.js'

@@ -1,0 +1,139 @@
+/** Evaluates `kind: Policy` objects (user and built-in) over the desired state. */
+import type { Diagnostic, SourceSpan } from '../core/diagnostics.js'
+import type { ModelResult } from '../model/model-result.js'
+import type { AnyObject, DesiredState, ObjectSource, PolicyObject } from '../model/types.js'
+import { compileExpression, describeCelError, type PolicyContext } from './cel.js'
+import { POLICY_CODES } from './codes.js'
+import { buildRepositoryFacts } from './repository-facts.js'
+
+/** Options of `evaluatePolicies`. */
+export interface EvaluatePoliciesOptions {
+  /** User policies and the built-in pack; the desired state's own policies are not added implicitly. */
+  readonly policies: readonly PolicyObject[]
+  readonly locate: ModelResult['locate']
+}
+
+/**
+ * One diagnostic per (policy, object) whose expression is false, with the policy's severity, `rule`
+ * = the policy name and a span at the policy's `spec.path` (else the document); broken expressions
+ * are diagnostics on the Policy document, never exceptions.
+ */
+export function evaluatePolicies(desired: DesiredState, options: EvaluatePoliciesOptions): Diagnostic[] {
+  const diagnostics: Diagnostic[] = []
+  const objects = objectsByKind(desired)
+  let repository: object | undefined
+  for (const policy of options.policies) {
+    const compiled = compileExpression(policy.spec.expression)
+    if (!compiled.ok) {
+      diagnostics.push(policyProblem(policy, POLICY_CODES.invalidExpression, compiled.reason, options.locate))
+      continue
+    }
+    repository ??= buildRepositoryFacts(desired)
+    const pointer = policyPath(policy)
+    const failures = { count: 0, first: '', reason: '', nonBoolean: '' }
+    for (const object of candidates(policy, objects)) {
+      const context: PolicyContext = { object: object.raw, repository }
+      let result: unknown
+      try {
+        result = compiled.evaluate(context)
+      } catch (err) {
+        if (failures.count++ === 0) [failures.first, failures.reason] = [ref(object), describeCelError(err)]
+        continue
+      }
+      if (result === true) continue
+      if (result !== false) {
+        failures.nonBoolean ||= `expression returned ${typeof result}, not bool, for ${ref(object)}`
+        continue
+      }
+      diagnostics.push({
+        code: POLICY_CODES.violation,
+        severity: policy.spec.severity,
+        message: policy.spec.message,
+        path: pointer,
+        span: options.locate(object.source, pointer),
+        rule: policy.metadata.name,
+        object: ref(object),
+      })
+    }
+    if (failures.nonBoolean) {
+      diagnostics.push(
+        policyProblem(policy, POLICY_CODES.invalidExpression, failures.nonBoolean, options.locate),
+      )
+    }
+    if (failures.count > 0) {
+      const more = failures.count > 1 ? ` (and ${failures.count - 1} more)` : ''
+      const message = `expression failed for ${failures.first}${more}: ${failures.reason}`
+      diagnostics.push(policyProblem(policy, POLICY_CODES.evaluationFailed, message, options.locate))
+    }
+  }
+  return diagnostics
+}
+
+/** `Kind/name`, the `object` field of diagnostics. */
+export function ref(object: Pick<AnyObject, 'kind' | 'metadata'>): string {
+  return `${object.kind}/${object.metadata.name}`
+}
+
+function objectsByKind(desired: DesiredState): ReadonlyMap<string, readonly AnyObject[]> {
+  return new Map<string, readonly AnyObject[]>([
+    ['TrustDomain', desired.trustDomain ? [desired.trustDomain] : []],
+    ['Scope', desired.scopes],
+    ['Role', desired.roles],
+    ['FederationBundle', desired.federationBundles],
+    ['Node', desired.nodes],
+    ['Entry', desired.entries],
+    ['Policy', desired.policies],
+  ])
+}
+
+function* candidates(
+  policy: PolicyObject,
+  objects: ReadonlyMap<string, readonly AnyObject[]>,
+): Iterable<AnyObject> {
+  const { kinds, spiffeIdPrefix, labels } = policy.spec.match
+  const wanted = kinds.length > 0 ? kinds : [...objects.keys()]
+  const labelPairs = Object.entries(labels)
+  for (const kind of wanted) {
+    for (const object of objects.get(kind) ?? []) {
+      if (spiffeIdPrefix !== undefined && !spiffeIdOf(object)?.startsWith(spiffeIdPrefix)) continue
+      if (labelPairs.some(([k, v]) => object.metadata.labels[k] !== v)) continue
+      yield object
+    }
+  }
+}
+
+function spiffeIdOf(object: AnyObject): string | undefined {
+  return object.kind === 'Entry' || object.kind === 'Node' ? object.spec.spiffeId : undefined
+}
+
+/** The optional `spec.path` of a policy (a JSON pointer into matched documents), read from the document as written. */
+function policyPath(policy: PolicyObject): string {
+  const spec = policy.raw['spec']
+  const path = spec && typeof spec === 'object' ? (spec as Record<string, unknown>)['path'] : undefined
+  return typeof path === 'string' && (path === '' || path.startsWith('/')) ? path : ''
+}
+
+function policyProblem(
+  policy: PolicyObject,
+  code: string,
+  message: string,
+  locate: ModelResult['locate'],
+): Diagnostic {
+  return {
+    code,
+    severity: 'error',
+    message: `policy ${policy.metadata.name}: ${message}`,
+    path: '/spec/expression',
+    span: safeLocate(locate, policy.source, '/spec/expression'),
+    object: ref(policy),
+  }
+}
+
+/** Built-in policies live outside the repository, where the repository's locator may not reach. */
+function safeLocate(locate: ModelResult['locate'], source: ObjectSource, pointer: string): SourceSpan {
+  try {
+    return locate(source, pointer)
+  } catch {
+    return source.span
+  }
+}
