@@ -220,13 +220,14 @@ class SqliteRegistrationStore implements RegistrationStore {
       const size = pageSize(req.pageSize)
       const where: string[] = []
       const params: unknown[] = []
-      if (req.pageToken) (where.push('id > ?'), params.push(decodePageToken<string>(req.pageToken, 'string')))
-      if (req.bySpiffeId !== undefined) (where.push('spiffe_id = ?'), params.push(req.bySpiffeId))
-      if (req.byParentId !== undefined) (where.push('parent_id = ?'), params.push(req.byParentId))
-      if (req.byIdPrefix !== undefined) {
-        where.push('id >= ? AND id < ?')
-        params.push(req.byIdPrefix, req.byIdPrefix + '\uffff')
+      const add = (clause: string, ...values: unknown[]) => {
+        where.push(clause)
+        params.push(...values)
       }
+      if (req.pageToken) add('id > ?', decodePageToken<string>(req.pageToken, 'string'))
+      if (req.bySpiffeId !== undefined) add('spiffe_id = ?', req.bySpiffeId)
+      if (req.byParentId !== undefined) add('parent_id = ?', req.byParentId)
+      if (req.byIdPrefix !== undefined) add('id >= ? AND id < ?', req.byIdPrefix, req.byIdPrefix + '\uffff')
       const sql = `SELECT * FROM entries ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id LIMIT ?`
       const rows = this.db.prepare(sql).all(...params, size + 1) as EntryRow[]
       return toPage(rows.slice(0, size).map(entryFromRow), rows.length > size, (e) => e.id)
