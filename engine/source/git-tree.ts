@@ -1,0 +1,77 @@
+/**
+ * Reading the identity files of one commit straight from the object database (SHELL): `ls-tree` for
+ * the file list and one `cat-file --batch` for the contents, so no checkout is ever needed.
+ */
+import { posix } from 'node:path'
+import { EngineError } from '../core/errors.js'
+import type { SourceFile } from '../model/types.js'
+import { gitError, readBlobs, runGit, type GitContext } from './git-exec.js'
+
+/** Same selection as a plain directory: `*.yaml`/`*.yml`, not `*.test.yaml`/`*.test.yml`, nothing under a dot-directory. */
+export function isIdentityFile(relativePath: string): boolean {
+  const segments = relativePath.split('/')
+  if (segments.some((s) => s.startsWith('.'))) return false
+  const name = segments[segments.length - 1] ?? ''
+  if (!/\.ya?ml$/.test(name)) return false
+  return !/\.test\.ya?ml$/.test(name)
+}
+
+/** `path` as a clean repository-relative directory ('' = root); ERR_SOURCE_EMPTY when it escapes the repository. */
+export function normalizeSourcePath(path: string | undefined): string {
+  if (path === undefined) return ''
+  const cleaned = posix.normalize(path.replace(/\\/g, '/').replace(/^\/+/, '')).replace(/\/+$/, '')
+  if (cleaned === '.' || cleaned === '') return ''
+  if (cleaned === '..' || cleaned.startsWith('../')) {
+    throw new EngineError('ERR_SOURCE_EMPTY', `path ${path} is outside the repository`, { data: { path } })
+  }
+  return cleaned
+}
+
+const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
+
+/**
+ * The identity files under `path` at `commit`, paths relative to `path`, sorted. ERR_SOURCE_EMPTY
+ * when `path` does not exist at that commit or is not a directory.
+ */
+export async function readTreeFiles(
+  context: GitContext,
+  commit: string,
+  path: string,
+): Promise<SourceFile[]> {
+  const treeish = path === '' ? `${commit}^{tree}` : `${commit}:${path}`
+  let type: string
+  try {
+    type = (await runGit(context, ['cat-file', '-t', '--end-of-options', treeish])).trim()
+  } catch {
+    throw new EngineError('ERR_SOURCE_EMPTY', `path ${path} does not exist at commit ${commit}`, {
+      data: { commit, path },
+    })
+  }
+  if (type !== 'tree') {
+    throw new EngineError('ERR_SOURCE_EMPTY', `path ${path} is not a directory at commit ${commit}`, {
+      data: { commit, path },
+    })
+  }
+  let listing: string
+  try {
+    listing = await runGit(context, ['ls-tree', '-r', '-z', '--end-of-options', treeish])
+  } catch (err) {
+    throw gitError('ERR_SOURCE_IO', `cannot list the files of commit ${commit}`, err, { commit, path })
+  }
+  const wanted: { path: string; oid: string }[] = []
+  for (const record of listing.split('\0')) {
+    if (record === '') continue
+    const tab = record.indexOf('\t')
+    const [mode, objectType, oid] = record.slice(0, tab).split(' ')
+    const file = record.slice(tab + 1)
+    // symlinks (120000) and submodules (commit) are not read, as a checkout would not give YAML either
+    if (objectType !== 'blob' || mode === '120000' || oid === undefined) continue
+    if (isIdentityFile(file)) wanted.push({ path: file, oid })
+  }
+  wanted.sort((a, b) => cmp(a.path, b.path))
+  const blobs = await readBlobs(
+    context,
+    wanted.map((w) => w.oid),
+  )
+  return wanted.map((w, i) => ({ path: w.path, text: (blobs[i] as { data: Buffer }).data.toString('utf8') }))
+}
