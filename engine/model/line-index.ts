@@ -1,0 +1,42 @@
+import type { SourceSpan } from '../core/diagnostics.js'
+
+/** Offsets → 1-based line/column inside one file's text; built once per file, binary search per lookup. */
+export class LineIndex {
+  private readonly starts: number[] = [0]
+
+  constructor(
+    readonly file: string,
+    readonly text: string,
+  ) {
+    for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) this.starts.push(i + 1)
+  }
+
+  /** 1-based line and column (UTF-16 units) of a 0-based offset. */
+  position(offset: number): { line: number; column: number } {
+    let lo = 0
+    let hi = this.starts.length - 1
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1
+      if ((this.starts[mid] as number) <= offset) lo = mid
+      else hi = mid - 1
+    }
+    return { line: lo + 1, column: offset - (this.starts[lo] as number) + 1 }
+  }
+
+  /** The span of `[start, end)`, trailing whitespace and line breaks trimmed; never empty. */
+  span(start: number, end: number): SourceSpan {
+    let stop = Math.min(end, this.text.length)
+    while (stop > start + 1 && /\s/.test(this.text[stop - 1] as string)) stop--
+    const from = this.position(start)
+    const to = this.position(Math.max(stop, start + 1))
+    return { file: this.file, line: from.line, column: from.column, endLine: to.line, endColumn: to.column }
+  }
+
+  /** The text of a 1-based line without its line break. */
+  lineText(line: number): string {
+    const start = this.starts[line - 1]
+    if (start === undefined) return ''
+    const next = this.starts[line]
+    return this.text.slice(start, next === undefined ? undefined : next - 1).replace(/\r$/, '')
+  }
+}

@@ -1,0 +1,117 @@
+/** Entry and Node contents: selectors, DNS names, TTL ceilings, duplicate entry keys. */
+import { entryKeyText } from '../../core/entry-key.js'
+import { formatDurationMs } from '../../core/duration.js'
+import { checkSelector, parseSelector, selectorRole, type AttestorRole } from '../../core/selector.js'
+import type { DesiredState, EntryObject, NodeObject } from '../../model/types.js'
+import type { Findings } from '../report.js'
+import { dnsNameProblem } from './dns-name.js'
+
+// spiffe_id selectors are what SPIRE puts on entries parented to an agent (join token aliases)
+const ANY_ROLE = new Set(['spiffe_id'])
+
+function checkSelectors(object: EntryObject | NodeObject, want: AttestorRole, f: Findings): void {
+  const selectors = object.spec.selectors
+  if (selectors.length === 0) {
+    f.add(
+      object,
+      'ERR_MODEL_SELECTOR_NONE',
+      '/spec/selectors',
+      `a ${object.kind} needs at least one selector`,
+    )
+    return
+  }
+  selectors.forEach((text, i) => {
+    const pointer = `/spec/selectors/${i}`
+    const problem = checkSelector(text)
+    if (problem) {
+      f.add(object, problem.code, pointer, problem.message, problem.hint)
+      return
+    }
+    const type = (parseSelector(text) as { type: string }).type
+    if (selectorRole(type) !== want && !ANY_ROLE.has(type)) {
+      const what =
+        want === 'node'
+          ? 'a Node needs node selectors (k8s_psat, spiffe_id)'
+          : 'an Entry needs workload selectors (unix, k8s, docker)'
+      f.add(
+        object,
+        'ERR_MODEL_SELECTOR_WRONG_ROLE',
+        pointer,
+        `selector "${text}" comes from a ${selectorRole(type)} attestor; ${what}`,
+      )
+    }
+  })
+}
+
+function checkTtls(entry: EntryObject, desired: DesiredState, f: Findings): void {
+  const td = desired.trustDomain
+  if (!td) return
+  const fmt = (s: number) => formatDurationMs(s * 1000)
+  const x509 = entry.spec.x509SvidTtlSeconds
+  if (x509 !== undefined && x509 > td.spec.maxX509SvidTtlSeconds) {
+    f.add(
+      entry,
+      'ERR_MODEL_TTL_ABOVE_CEILING',
+      '/spec/x509SVIDTTL',
+      `x509SVIDTTL ${fmt(x509)} is above the trust domain ceiling maxX509SVIDTTL ${fmt(td.spec.maxX509SvidTtlSeconds)}`,
+    )
+  }
+  const jwt = entry.spec.jwtSvidTtlSeconds
+  if (jwt !== undefined && jwt > td.spec.maxJwtSvidTtlSeconds) {
+    f.add(
+      entry,
+      'ERR_MODEL_TTL_ABOVE_CEILING',
+      '/spec/jwtSVIDTTL',
+      `jwtSVIDTTL ${fmt(jwt)} is above the trust domain ceiling maxJWTSVIDTTL ${fmt(td.spec.maxJwtSvidTtlSeconds)}`,
+    )
+  }
+}
+
+/** The trust domain's own defaults must respect its ceilings. */
+export function checkTrustDomainTtls(desired: DesiredState, f: Findings): void {
+  const td = desired.trustDomain
+  if (!td) return
+  const fmt = (s: number) => formatDurationMs(s * 1000)
+  const s = td.spec
+  if (s.x509SvidTtlSeconds > s.maxX509SvidTtlSeconds) {
+    f.add(
+      td,
+      'ERR_MODEL_TTL_ABOVE_CEILING',
+      '/spec/x509SVIDTTL',
+      `x509SVIDTTL ${fmt(s.x509SvidTtlSeconds)} is above maxX509SVIDTTL ${fmt(s.maxX509SvidTtlSeconds)}`,
+    )
+  }
+  if (s.jwtSvidTtlSeconds > s.maxJwtSvidTtlSeconds) {
+    f.add(
+      td,
+      'ERR_MODEL_TTL_ABOVE_CEILING',
+      '/spec/jwtSVIDTTL',
+      `jwtSVIDTTL ${fmt(s.jwtSvidTtlSeconds)} is above maxJWTSVIDTTL ${fmt(s.maxJwtSvidTtlSeconds)}`,
+    )
+  }
+}
+
+/** Runs the content rules over every Node and Entry. */
+export function checkEntries(desired: DesiredState, f: Findings): void {
+  for (const node of desired.nodes) checkSelectors(node, 'node', f)
+  const keys = new Map<string, EntryObject>()
+  for (const entry of desired.entries) {
+    checkSelectors(entry, 'workload', f)
+    entry.spec.dnsNames.forEach((name, i) => {
+      const problem = dnsNameProblem(name)
+      if (problem)
+        f.add(entry, 'ERR_MODEL_INVALID_DNS_NAME', `/spec/dnsNames/${i}`, `dns name "${name}" ${problem}`)
+    })
+    checkTtls(entry, desired, f)
+    const key = entryKeyText(entry.spec.spiffeId, entry.spec.parentId, entry.spec.selectors)
+    const first = keys.get(key)
+    if (first) {
+      f.add(
+        entry,
+        'ERR_MODEL_DUPLICATE_ENTRY',
+        '/spec/spiffeID',
+        `Entry/${first.metadata.name} (${first.source.file}:${first.source.span.line}) has the same spiffeID, parentID and selectors; they would be one registration entry`,
+      )
+    } else keys.set(key, entry)
+  }
+}
