@@ -22,8 +22,8 @@ import { auditChange, orderedChanges, writeForChange } from './plan-writes.js'
 export interface ApplyOptions {
   /** Who applies: `os:<user>` or the caller's SPIFFE ID. */
   readonly actor: string
-  /** Digest recorded in the audit log; defaults to `plan.planDigest`. */
-  readonly planDigest?: string
+  /** SHA-256 of the plan as reviewed (the saved file's bytes), recorded in the audit log. */
+  readonly planDigest: string
   /** Overrides `plan.safety.maxDeletions`. */
   readonly maxDeletions?: DeletionLimit
   /** Allow a plan that leaves no managed entries. */
@@ -94,7 +94,7 @@ export async function applyPlan(
         actor: options.actor,
         details: {
           source: plan.source,
-          planDigest: options.planDigest ?? plan.planDigest ?? '',
+          planDigest: options.planDigest,
           desiredDigest: plan.desiredDigest,
           baseRevision: stats.revision,
           summary: plan.summary,

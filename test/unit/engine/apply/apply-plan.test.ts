@@ -6,7 +6,7 @@ import { failNext } from '../../../support/fail-next.js'
 import { entryRecord, testStore } from '../store/support.js'
 import { createChange, deleteChange, planFor, updateChange } from './support.js'
 
-const opts = { actor: 'os:alice' }
+const opts = { actor: 'os:alice', planDigest: 'digest-1' }
 
 async function seeded(n: number, protectFirst = false) {
   const { store, clock } = testStore()

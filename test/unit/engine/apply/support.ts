@@ -13,7 +13,6 @@ export async function planFor(
     formatVersion: 1,
     sigilVersion: '0.1.0',
     createdAt: '2026-01-01T00:00:00.000Z',
-    planDigest: 'digest-1',
     source: { repo: '/repo', commit: 'abc123', path: '' },
     base: { kind: 'store', ...base },
     desiredDigest: 'desired-1',
