@@ -45,6 +45,8 @@ export type ErrorCode =
   | 'ERR_WORKLOAD_NO_IDENTITY'
   | 'ERR_WORKLOAD_ATTESTATION_FAILED'
   | 'ERR_WORKLOAD_INVALID_ARGUMENT'
+  | 'ERR_WORKLOAD_NOT_READY'
+  | 'ERR_WORKLOAD_PEER_CREDENTIALS'
   | 'ERR_CONFIG_INVALID'
 
 /** Base of every runtime error. `data` carries typed details; `cause` the underlying error. */
