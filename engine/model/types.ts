@@ -163,4 +163,6 @@ export interface SourceSnapshot {
   /** Sub-directory inside the repository that was read ('' = root). */
   readonly path: string
   readonly files: readonly SourceFile[]
+  /** True when read from a Git working tree whose files differ from its HEAD commit (then `commit` is unset). */
+  readonly dirty?: boolean
 }

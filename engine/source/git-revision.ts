@@ -20,10 +20,10 @@ export interface ReadGitRevisionOptions {
 }
 
 /**
- * Files at `ref` under `repoDir`/`path`, with the same selection rules as a directory, paths relative to it.
+ * Files at `ref` under `repoDir`/`path`, with the same selection rules as a directory.
  * ERR_SOURCE_IO outside a repository, ERR_SOURCE_REF_NOT_FOUND for an unknown revision,
- * ERR_SOURCE_EMPTY when the directory does not exist at that revision. `path` in the result is
- * relative to the repository root.
+ * ERR_SOURCE_EMPTY when the directory does not exist at that revision. Like `readDirectory(repoDir,
+ * { path })`, file paths and `path` are relative to `repoDir`.
  *
  * @example
  * const base = await readGitRevision({ repoDir: '.', ref: 'origin/main', path: 'identities' })
@@ -54,6 +54,6 @@ export async function readGitRevision(options: ReadGitRevisionOptions): Promise<
   }
   const inside = normalizeSourcePath(options.path)
   const path = normalizeSourcePath(prefix + inside)
-  const files = await readTreeFiles(context, commit, path)
-  return { repo: options.repoDir, commit, path, files }
+  const files = await readTreeFiles(context, commit, path, inside)
+  return { repo: options.repoDir, commit, path: inside, files }
 }

@@ -65,6 +65,7 @@ export async function syncGitSource(options: LoadGitSourceOptions): Promise<GitS
 
 /**
  * The identity files of `url` at `ref` under `path`, fetched through the cache under `cacheDir`.
+ * File paths are relative to the repository root (`path` included), as `readDirectory` gives them.
  * Throws ERR_SOURCE_UNREACHABLE, ERR_SOURCE_REF_NOT_FOUND, ERR_SOURCE_EMPTY (no commits, or no such
  * path), ERR_SOURCE_HISTORY_REWRITTEN or ERR_SOURCE_IO; never returns an empty snapshot for those.
  *
@@ -77,6 +78,7 @@ export async function loadGitSource(options: LoadGitSourceOptions): Promise<Sour
   const files = await readTreeFiles(
     { cwd: sync.gitDir, gitDir: sync.gitDir, ...timeout(options) },
     sync.commit,
+    path,
     path,
   )
   return { repo: redactUrl(options.url), commit: sync.commit, path, files }

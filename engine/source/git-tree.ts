@@ -6,14 +6,17 @@ import { posix } from 'node:path'
 import { EngineError } from '../core/errors.js'
 import type { SourceFile } from '../model/types.js'
 import { gitError, readBlobs, runGit, type GitContext } from './git-exec.js'
+import { isRepositoryYaml } from './read-directory.js'
 
-/** Same selection as a plain directory: `*.yaml`/`*.yml`, not `*.test.yaml`/`*.test.yml`, nothing under a dot-directory. */
+/**
+ * Same selection as `readDirectory`: `*.yaml`/`*.yml` but not `*.test.yaml`/`*.test.yml`, nothing under a
+ * dot-directory or `node_modules`. `relativePath` is relative to the directory being read.
+ */
 export function isIdentityFile(relativePath: string): boolean {
   const segments = relativePath.split('/')
-  if (segments.some((s) => s.startsWith('.'))) return false
-  const name = segments[segments.length - 1] ?? ''
-  if (!/\.ya?ml$/.test(name)) return false
-  return !/\.test\.ya?ml$/.test(name)
+  const name = segments.pop() ?? ''
+  if (segments.some((s) => s.startsWith('.') || s === 'node_modules')) return false
+  return isRepositoryYaml(name)
 }
 
 /** `path` as a clean repository-relative directory ('' = root); ERR_SOURCE_EMPTY when it escapes the repository. */
@@ -30,13 +33,16 @@ export function normalizeSourcePath(path: string | undefined): string {
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
 
 /**
- * The identity files under `path` at `commit`, paths relative to `path`, sorted. ERR_SOURCE_EMPTY
- * when `path` does not exist at that commit or is not a directory.
+ * The identity files under `path` at `commit`, sorted, each path prefixed with `prefix` (as
+ * `readDirectory` reports paths relative to the directory it was given, not to `path`).
+ * ERR_SOURCE_EMPTY when `path` does not exist at that commit or is not a directory. Symbolic links
+ * are not followed.
  */
 export async function readTreeFiles(
   context: GitContext,
   commit: string,
   path: string,
+  prefix: string,
 ): Promise<SourceFile[]> {
   const treeish = path === '' ? `${commit}^{tree}` : `${commit}:${path}`
   let type: string
@@ -54,7 +60,7 @@ export async function readTreeFiles(
   }
   let listing: string
   try {
-    listing = await runGit(context, ['ls-tree', '-r', '-z', '--end-of-options', treeish])
+    listing = await runGit(context, ['ls-tree', '-r', '-z', '--full-tree', '--end-of-options', treeish])
   } catch (err) {
     throw gitError('ERR_SOURCE_IO', `cannot list the files of commit ${commit}`, err, { commit, path })
   }
@@ -66,7 +72,7 @@ export async function readTreeFiles(
     const file = record.slice(tab + 1)
     // symlinks (120000) and submodules (commit) are not read, as a checkout would not give YAML either
     if (objectType !== 'blob' || mode === '120000' || oid === undefined) continue
-    if (isIdentityFile(file)) wanted.push({ path: file, oid })
+    if (isIdentityFile(file)) wanted.push({ path: prefix === '' ? file : `${prefix}/${file}`, oid })
   }
   wanted.sort((a, b) => cmp(a.path, b.path))
   const blobs = await readBlobs(

@@ -13,6 +13,8 @@ const FILES = {
   'identities/c.test.yml': 'skipped\n',
   '.github/workflow.yaml': 'skipped\n',
   'identities/.hidden/d.yaml': 'skipped\n',
+  'identities/node_modules/e.yaml': 'skipped\n',
+  'identities/.dotfile.yaml': 'dot: file\n',
   'README.md': 'not yaml\n',
 }
 
@@ -36,15 +38,24 @@ describe('loadGitSource', () => {
     expect(snap.repo).toBe(url)
     expect(snap.commit).toBe(git(work, 'rev-parse', 'HEAD'))
     expect(snap.path).toBe('')
-    expect(snap.files.map((f) => f.path)).toEqual(['identities/a.yaml', 'identities/nested/b.yml', 'td.yaml'])
-    expect(snap.files[0]?.text).toBe('a: 1\n')
+    expect(snap.files.map((f) => f.path)).toEqual([
+      'identities/.dotfile.yaml',
+      'identities/a.yaml',
+      'identities/nested/b.yml',
+      'td.yaml',
+    ])
+    expect(snap.files[1]?.text).toBe('a: 1\n')
   })
 
   it('accepts a plain local path and narrows to --path', async () => {
     const { work } = makeRemote()
     const snap = await loadGitSource({ url: work, path: './identities/', cacheDir: tempDir() })
     expect(snap.path).toBe('identities')
-    expect(snap.files.map((f) => f.path)).toEqual(['a.yaml', 'nested/b.yml'])
+    expect(snap.files.map((f) => f.path)).toEqual([
+      'identities/.dotfile.yaml',
+      'identities/a.yaml',
+      'identities/nested/b.yml',
+    ])
   })
 
   it('resolves branches, lightweight and annotated tags, and full and short commit SHAs', async () => {
@@ -95,7 +106,7 @@ describe('loadGitSource', () => {
     const third = await syncGitSource({ url, cacheDir, lastCommit: next })
     expect(third.fetch).toBe('none')
     const snap = await loadGitSource({ url, cacheDir, lastCommit: next, path: 'identities' })
-    expect(snap.files.map((f) => f.path)).toContain('h.yaml')
+    expect(snap.files.map((f) => f.path)).toContain('identities/h.yaml')
     expect(readdirSync(cacheDir).filter((d) => !d.startsWith('.'))).toHaveLength(1)
   })
 
