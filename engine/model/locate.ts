@@ -41,7 +41,9 @@ export class SourceLocator {
 
   /** The span of the node at `pointer`, or of its nearest existing parent, or of the document. */
   locate(source: ObjectSource, pointer: string, target: SpanTarget = 'value'): SourceSpan {
-    const f = this.fileOf(source.file)
+    // objects from elsewhere (built-in policies) keep the span they were parsed with
+    const f = this.files.get(source.file)
+    if (!f) return source.span
     const seg = f.segments[source.documentIndex]
     const doc = seg ? this.document(source.file, source.documentIndex, seg) : null
     if (!seg || !doc || !doc.contents) return source.span

@@ -17,6 +17,7 @@ import {
   type Kind,
   type ObjectSource,
   type SourceSnapshot,
+  type TrustDomainObject,
 } from './types.js'
 
 type Raw = Record<string, unknown>
@@ -151,23 +152,22 @@ function assemble(objects: readonly AnyObject[], locator: SourceLocator, out: Di
   }
   const of = <K extends Kind>(kind: K) =>
     kept.filter((o): o is Extract<AnyObject, { kind: K }> => o.kind === kind).sort(byName)
-  const trustDomains = of('TrustDomain')
-  const [first, ...extra] = [...trustDomains].sort((a, b) =>
-    a.source.file < b.source.file
-      ? -1
-      : a.source.file > b.source.file
-        ? 1
-        : a.source.documentIndex - b.source.documentIndex,
-  )
-  for (const td of extra) {
-    out.push({
-      code: 'ERR_MODEL_TRUST_DOMAIN_DUPLICATE',
-      severity: 'error',
-      message: `a repository declares exactly one TrustDomain; TrustDomain/${first?.metadata.name} is declared at ${first?.source.file}:${first?.source.span.line}`,
-      path: '/kind',
-      span: locator.locate(td.source, '/kind'),
-      object: `TrustDomain/${td.metadata.name}`,
-    })
+  const trustDomains = kept.filter((o) => o.kind === 'TrustDomain')
+  const first = trustDomains[0] as TrustDomainObject | undefined
+  if (trustDomains.length > 1) {
+    const all = trustDomains
+      .map((td) => `${td.metadata.name} (${td.source.file}:${td.source.span.line})`)
+      .join(', ')
+    for (const td of trustDomains) {
+      out.push({
+        code: 'ERR_MODEL_TRUST_DOMAIN_DUPLICATE',
+        severity: 'error',
+        message: `a repository declares exactly one TrustDomain, this one declares ${trustDomains.length}: ${all}`,
+        path: '/kind',
+        span: locator.locate(td.source, '/kind'),
+        object: `TrustDomain/${td.metadata.name}`,
+      })
+    }
   }
   return {
     ...(first ? { trustDomain: first } : {}),

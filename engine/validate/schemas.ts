@@ -142,6 +142,7 @@ const SPECS: Readonly<Record<Kind, JsonSchema>> = {
           labels: stringMap,
         },
       },
+      path: { type: 'string', pattern: '^(?:/.*)?$', description: 'a JSON pointer such as /spec/selectors' },
       expression: nonEmpty,
       message: nonEmpty,
       rationale: { type: 'string' },

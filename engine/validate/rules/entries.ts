@@ -16,7 +16,7 @@ function checkSelectors(object: EntryObject | NodeObject, want: AttestorRole, f:
       object,
       'ERR_MODEL_SELECTOR_NONE',
       '/spec/selectors',
-      `a ${object.kind} needs at least one selector`,
+      `${object.kind === 'Entry' ? 'an' : 'a'} ${object.kind} needs at least one selector`,
     )
     return
   }
