@@ -1,8 +1,10 @@
 /** Every `sigil` command, registered in help order. Each command lives in its own file. */
 import type { Command } from 'commander'
+import { register as registerLint } from './lint.js'
 import { register as registerWorkload } from './workload.js'
 
 export function registerCommands(_program: Command): void {
   // commands register here, one line each
+  registerLint(_program)
   registerWorkload(_program)
 }
