@@ -1,4 +1,5 @@
 import { MIGRATION_001_INITIAL } from './001-initial.js'
+import { MIGRATION_002_NODES } from './002-nodes.js'
 
 /** One forward-only schema step; `version` is the `PRAGMA user_version` after it ran. */
 export interface Migration {
@@ -11,4 +12,7 @@ export interface Migration {
  * Every migration, in order. Never edit a released one: add the next file (NNN-name.ts) and a
  * checked-in database of the previous version under test/fixtures/store/.
  */
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'initial', sql: MIGRATION_001_INITIAL }]
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: 'initial', sql: MIGRATION_001_INITIAL },
+  { version: 2, name: 'nodes', sql: MIGRATION_002_NODES },
+]

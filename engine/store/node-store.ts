@@ -1,0 +1,70 @@
+/**
+ * The node store contract: join tokens (stored as SHA-256 only, single use) and attested nodes, plus
+ * audit rows that are not store revisions (attestations, bans, mint denials) appended to the same
+ * hash chain as commits. Implemented on the registration store's SQLite file (sqlite-nodes.ts).
+ */
+
+/** A join token as stored: never the token itself. */
+export interface JoinTokenRecord {
+  /** Lowercase hex SHA-256 of the token. */
+  readonly tokenHash: string
+  readonly expiresAtMs: number
+  readonly createdAtMs: number
+  /** `--agent-name`: the agent ID becomes `.../join_token/<name>`; '' = the token itself. */
+  readonly agentName: string
+  /** `--spiffe-id`: an alias ID whose entries reach this agent; '' = none. */
+  readonly aliasId: string
+}
+
+/** How a node proved who it is. */
+export type AttestationType = 'join_token' | 'k8s_psat'
+
+/** An attested agent: its identity, node selectors and current SVID. */
+export interface AttestedNode {
+  /** `spiffe://<td>/spire/agent/<type>/...` */
+  readonly agentId: string
+  readonly attestationType: AttestationType
+  /** Node selectors, `type:value`, sorted (always includes `spiffe_id:<agentId>`). */
+  readonly selectors: readonly string[]
+  /** Extra parent IDs whose entries reach this agent (join token `--spiffe-id`), sorted. */
+  readonly aliasIds: readonly string[]
+  /** Lowercase hex serial of the last agent SVID issued. */
+  readonly svidSerial: string
+  readonly svidExpiresAtMs: number
+  readonly banned: boolean
+  readonly createdAtMs: number
+  readonly updatedAtMs: number
+}
+
+/** One audit row outside a commit. */
+export interface NodeAuditEvent {
+  readonly atMs: number
+  /** Who: an agent ID, `os:<user>`, `admin-socket`. */
+  readonly actor: string
+  /** `node.attest`, `node.renew`, `node.ban`, `node.unban`, `token.create`, `mint.denied`. */
+  readonly event: string
+  readonly data: Readonly<Record<string, unknown>>
+}
+
+/** Storage of join tokens and attested nodes; every method is safe across processes. */
+export interface NodeStore {
+  createJoinToken(record: JoinTokenRecord): Promise<void>
+  /** Deletes the token and returns it (expired or not): a token is consumed by its first use. */
+  consumeJoinToken(tokenHash: string): Promise<JoinTokenRecord | undefined>
+  /** Deletes tokens that expired before `beforeMs`; returns how many. */
+  pruneJoinTokens(beforeMs: number): Promise<number>
+  fetchAttestedNode(agentId: string): Promise<AttestedNode | undefined>
+  /** Creates or replaces the node's record, keeping `banned` and `createdAtMs` of an existing one. */
+  upsertAttestedNode(node: Omit<AttestedNode, 'banned' | 'createdAtMs'>): Promise<AttestedNode>
+  /** Records a renewed SVID; false when the node is unknown. */
+  updateAttestedNodeSvid(agentId: string, serial: string, expiresAtMs: number, atMs: number): Promise<boolean>
+  /** Sets or clears the ban flag, creating a banned placeholder for a node not yet seen. */
+  setAttestedNodeBanned(agentId: string, banned: boolean, atMs: number): Promise<AttestedNode>
+  /** Every node, sorted by agent ID. */
+  listAttestedNodes(): Promise<readonly AttestedNode[]>
+  /** Appends a hash-chained audit row at the current store revision; returns its sequence number. */
+  appendAudit(event: NodeAuditEvent): Promise<number>
+  /** A number that changes whenever another connection or process committed (`PRAGMA data_version`). */
+  dataVersion(): number
+  close(): Promise<void>
+}
