@@ -1,10 +1,12 @@
 /** Every `sigil` command, registered in help order. Each command lives in its own file. */
 import type { Command } from 'commander'
 import { register as registerLint } from './lint.js'
+import { register as registerPolicy } from './policy.js'
 import { register as registerWorkload } from './workload.js'
 
 export function registerCommands(_program: Command): void {
   // commands register here, one line each
   registerLint(_program)
+  registerPolicy(_program)
   registerWorkload(_program)
 }
