@@ -1,12 +1,20 @@
 /** Every `sigil` command, registered in help order. Each command lives in its own file. */
 import type { Command } from 'commander'
+import { register as registerApply } from './apply.js'
+import { register as registerAudit } from './audit.js'
+import { register as registerEntry } from './entry.js'
 import { register as registerLint } from './lint.js'
+import { register as registerPlan } from './plan.js'
 import { register as registerPolicy } from './policy.js'
 import { register as registerWorkload } from './workload.js'
 
 export function registerCommands(_program: Command): void {
   // commands register here, one line each
   registerLint(_program)
+  registerPlan(_program)
+  registerApply(_program)
+  registerEntry(_program)
+  registerAudit(_program)
   registerPolicy(_program)
   registerWorkload(_program)
 }

@@ -1,0 +1,72 @@
+/**
+ * Store selection for every command that needs live state: `--data-dir D` (default ./.sigil, store at
+ * D/sigil.db) or `--store S`. Later kinds (a PostgreSQL URL, a server's admin socket) plug in here.
+ */
+import { chmodSync, mkdirSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import type { Command } from 'commander'
+import { cryptoRandom } from '../platform/crypto-random.js'
+import { systemClock } from '../platform/system-clock.js'
+import type { RegistrationStore } from '../store/registration-store.js'
+import { openSqliteStore } from '../store/sqlite-store.js'
+import { CliExit, EXIT } from './exit.js'
+
+export const DEFAULT_DATA_DIR = '.sigil'
+
+export interface StoreFlags {
+  readonly dataDir?: string
+  readonly store?: string
+}
+
+/** Adds `--data-dir` and `--store` to a command. */
+export function addStoreOptions(command: Command): Command {
+  return command
+    .option('--data-dir <dir>', `data directory; the store is <dir>/sigil.db (default ${DEFAULT_DATA_DIR})`)
+    .option('--store <store>', 'registration store: a SQLite file path (overrides --data-dir)')
+}
+
+/** The data directory (for caches such as Git clones), whether or not `--store` points elsewhere. */
+export function dataDirOf(flags: StoreFlags): string {
+  return resolve(flags.dataDir ?? DEFAULT_DATA_DIR)
+}
+
+/** Creates `dir` (and parents) with mode 0700 when it does not exist. */
+export function ensurePrivateDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 })
+  chmodSync(dir, 0o700)
+}
+
+/**
+ * Opens the selected store. `create` makes the data directory (0700) and a new store when missing;
+ * read-only commands leave it false and get ERR_STORE_NOT_FOUND instead.
+ */
+export function openStoreFromFlags(flags: StoreFlags, options: { create: boolean }): RegistrationStore {
+  const deps = { clock: systemClock, random: cryptoRandom }
+  const target = flags.store
+  if (target !== undefined && /^(postgres(ql)?|unix|https?):/i.test(target)) {
+    throw new CliExit(
+      EXIT.failure,
+      `--store ${target.split(':')[0]}: is not supported yet; use a SQLite file path`,
+    )
+  }
+  const path = target !== undefined ? resolve(target) : join(dataDirOf(flags), 'sigil.db')
+  if (options.create) {
+    if (target === undefined) ensurePrivateDir(dataDirOf(flags))
+    else mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
+  }
+  return openSqliteStore(path, deps, { create: options.create })
+}
+
+/** Runs `body` with an open store and always closes it. */
+export async function withStore<T>(
+  flags: StoreFlags,
+  options: { create: boolean },
+  body: (store: RegistrationStore) => Promise<T>,
+): Promise<T> {
+  const store = openStoreFromFlags(flags, options)
+  try {
+    return await body(store)
+  } finally {
+    await store.close()
+  }
+}
