@@ -1,5 +1,9 @@
 /** Every `sigil` command, registered in help order. Each command lives in its own file. */
 import type { Command } from 'commander'
+import { register as registerBundle } from './bundle.js'
+import { register as registerCa } from './ca.js'
+import { register as registerJwt } from './jwt.js'
+import { register as registerX509 } from './x509.js'
 import { register as registerApply } from './apply.js'
 import { register as registerAudit } from './audit.js'
 import { register as registerEntry } from './entry.js'
@@ -10,6 +14,10 @@ import { register as registerWorkload } from './workload.js'
 
 export function registerCommands(_program: Command): void {
   // commands register here, one line each
+  registerCa(_program)
+  registerBundle(_program)
+  registerX509(_program)
+  registerJwt(_program)
   registerLint(_program)
   registerPlan(_program)
   registerApply(_program)
