@@ -53,8 +53,8 @@ export function derUnsignedInteger(magnitude: Uint8Array): Buffer {
 /** An OBJECT IDENTIFIER from dotted form. */
 export function derOid(dotted: string): Buffer {
   const arcs = dotted.split('.').map(Number)
-  const out: number[] = [(arcs[0] as number) * 40 + (arcs[1] as number)]
-  for (const arc of arcs.slice(2)) {
+  const out: number[] = []
+  for (const arc of [(arcs[0] as number) * 40 + (arcs[1] as number), ...arcs.slice(2)]) {
     const chunk: number[] = [arc & 0x7f]
     for (let v = Math.floor(arc / 128); v > 0; v = Math.floor(v / 128)) chunk.unshift((v & 0x7f) | 0x80)
     out.push(...chunk)
