@@ -1,5 +1,6 @@
 /**
- * YAML loading for the model. js-yaml is the fast path (no positions); when it rejects a file, `yaml`
+ * YAML loading for the model. A subset loader (fast-yaml.ts) takes plain files, js-yaml the rest (no
+ * positions either); when js-yaml rejects a file, `yaml`
  * re-parses that file to report every syntax error with its position while the file's good documents
  * are still checked. Both parsers use the YAML 1.2 core schema, reject duplicate keys and treat `<<`
  * as an ordinary key (the schema then rejects it as a merge key).
@@ -8,6 +9,7 @@ import { loadAll } from 'js-yaml'
 import { parseAllDocuments } from 'yaml'
 import type { Diagnostic } from '../core/diagnostics.js'
 import type { SourceFile } from './types.js'
+import { fastLoadAll } from './fast-yaml.js'
 import { LineIndex } from './line-index.js'
 
 /** One non-empty document of a file: its 0-based index in the file and its plain value. */
@@ -96,6 +98,8 @@ function yamlMessage(message: string): string {
 /** Loads every document of one file, collecting syntax errors instead of stopping at the first. */
 export function loadYamlFile(file: SourceFile): LoadedFile {
   const lines = new LineIndex(file.path, file.text)
+  const fast = fastLoadAll(file.text)
+  if (fast) return { lines, documents: nonEmpty(fast.values), segments: fast.segments, diagnostics: [] }
   let values: unknown[]
   try {
     values = loadAll(file.text)
@@ -104,11 +108,15 @@ export function loadYamlFile(file: SourceFile): LoadedFile {
   }
   let segments = scanSegments(file.text)
   if (segments.length !== values.length) segments = yamlSegments(file.text)
+  return { lines, documents: nonEmpty(values), segments, diagnostics: [] }
+}
+
+function nonEmpty(values: readonly unknown[]): LoadedDocument[] {
   const documents: LoadedDocument[] = []
   values.forEach((value, index) => {
     if (value !== null && value !== undefined) documents.push({ index, value })
   })
-  return { lines, documents, segments, diagnostics: [] }
+  return documents
 }
 
 function yamlSegments(text: string): Segment[] {

@@ -113,8 +113,11 @@ export function checkIdentities(desired: DesiredState, f: Findings): void {
 
 /** Entries whose parent chain (parentID → entries with that spiffeID → …) comes back to itself. */
 function checkCycles(entries: readonly EntryObject[], f: Findings): void {
+  const ids = new Set(entries.map((e) => e.spec.spiffeId))
   const parentsOf = new Map<string, string[]>()
   for (const e of entries) {
+    // only Entry → Entry edges can close a cycle
+    if (!ids.has(e.spec.parentId)) continue
     const list = parentsOf.get(e.spec.spiffeId)
     if (list) list.push(e.spec.parentId)
     else parentsOf.set(e.spec.spiffeId, [e.spec.parentId])
