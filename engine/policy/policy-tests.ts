@@ -68,7 +68,11 @@ export function parsePolicyTests(files: readonly SourceFile[]): {
       continue
     }
     for (const doc of docs) {
-      for (const err of doc.errors) problem(`yaml: ${err.message.split('\n')[0] ?? ''}`, undefined, '')
+      for (const err of doc.errors) {
+        const span = spanOf({ range: [err.pos[0], err.pos[1], err.pos[1]] } as YamlNode)
+        const message = `yaml: ${err.message.split('\n')[0] ?? ''}`
+        diagnostics.push({ code: POLICY_TEST_INVALID, severity: 'error', message, path: '', span })
+      }
       if (doc.errors.length > 0 || doc.contents === null) continue
       const suite = parseSuite(
         file.path,
@@ -160,13 +164,15 @@ function parseCase(
   }
 }
 
+/** The node at `pointer`, or its nearest existing ancestor. */
 function nodeAt(root: unknown, pointer: string[]): YamlNode | null {
   let node = root as YamlNode | null
   for (const key of pointer) {
-    if (isMap(node)) node = (node.get(key, true) as YamlNode | undefined) ?? null
-    else if (isSeq(node)) node = (node.get(Number(key), true) as YamlNode | undefined) ?? null
-    else return node
-    if (node === null) return null
+    let next: unknown
+    if (isMap(node)) next = node.get(key, true)
+    else if (isSeq(node)) next = node.get(Number(key), true)
+    if (!next || typeof next !== 'object') return node
+    node = next as YamlNode
   }
   return node
 }

@@ -2,6 +2,7 @@
 import type { Command } from 'commander'
 import type { Diagnostic } from '../../core/diagnostics.js'
 import { parseModel } from '../../model/parse-model.js'
+import { isEngineError } from '../../core/errors.js'
 import type { SourceSnapshot } from '../../model/types.js'
 import { parsePolicyTests, type PolicyTestSuite } from '../../policy/policy-tests.js'
 import { runPolicyTests, type CaseResult, type CheckWith } from '../../policy/run-policy-tests.js'
@@ -21,10 +22,10 @@ interface TestOptions {
 
 /** Registers `sigil policy test`. */
 export function register(program: Command): void {
-  const policy = program.command('policy').description('Work with policies')
+  const policy = program.command('policy').description('work with policies')
   policy
     .command('test')
-    .description('Run the policy unit tests (*.test.yaml, kind: PolicyTest) of an identity repository')
+    .description('run the policy unit tests (*.test.yaml, kind: PolicyTest) of an identity repository')
     .argument('[DIR]', 'repository directory', '.')
     .option('--path <path>', 'only this sub-directory of DIR (repository and tests)')
     .option('--format <format>', 'text or json', 'text')
@@ -35,6 +36,41 @@ export function register(program: Command): void {
 async function policyTest(dir: string, options: TestOptions): Promise<number> {
   if (options.format !== 'text' && options.format !== 'json')
     return fail(`unknown format ${String(options.format)}`)
+  let outcome: PolicyTestOutcome
+  try {
+    outcome = await testRepositoryPolicies(dir, {
+      ...(options.path === undefined ? {} : { path: options.path }),
+      todayMs: Date.now(),
+    })
+  } catch (err) {
+    if (isEngineError(err)) return fail(`${err.message} (${err.code})`)
+    throw err
+  }
+  if (!outcome.ok) {
+    for (const d of outcome.diagnostics) process.stderr.write(`${where(d)}: ${d.message} (${d.code})\n`)
+    return EXIT.other
+  }
+  const { suites, results } = outcome
+  if (results.length === 0) return fail(`no policy tests (*.test.yaml) found in ${dir}`)
+  if (options.format === 'json') process.stdout.write(`${JSON.stringify(toJson(results), null, 2)}\n`)
+  else process.stdout.write(renderText(suites, results))
+  return results.every((r) => r.passed) ? EXIT.ok : EXIT.failure
+}
+
+/** Parsed suites and their results, or the problems in the test files. */
+export type PolicyTestOutcome =
+  | { readonly ok: true; readonly suites: PolicyTestSuite[]; readonly results: CaseResult[] }
+  | { readonly ok: false; readonly diagnostics: Diagnostic[] }
+
+/**
+ * Reads the repository at `dir` and its `*.test.yaml` files and runs every case; each case with an
+ * `object` re-checks the whole repository (schema, references, policies, waivers) with that object.
+ * @throws EngineError `ERR_SOURCE_IO` when the directory cannot be read.
+ */
+export async function testRepositoryPolicies(
+  dir: string,
+  options: { readonly path?: string; readonly todayMs: number },
+): Promise<PolicyTestOutcome> {
   const readOptions = options.path === undefined ? {} : { path: options.path }
   const [snapshot, testFiles, builtinPolicies] = await Promise.all([
     readDirectory(dir, readOptions),
@@ -42,25 +78,16 @@ async function policyTest(dir: string, options: TestOptions): Promise<number> {
     readBuiltinPolicies(),
   ])
   const { suites, diagnostics } = parsePolicyTests(testFiles)
-  if (diagnostics.length > 0) {
-    for (const d of diagnostics) process.stderr.write(`${where(d)}: ${d.message} (${d.code})\n`)
-    return EXIT.other
-  }
-  const cases = suites.reduce((n, s) => n + s.cases.length, 0)
-  if (cases === 0) return fail(`no policy tests (*.test.yaml) found in ${dir}`)
-  const todayMs = Date.now()
+  if (diagnostics.length > 0) return { ok: false, diagnostics }
   const model = parseModel(snapshot)
   const checkWith: CheckWith = (object) => {
     const snap: SourceSnapshot = object
       ? snapshotWithDocument(snapshot, model.desired, object, '<policy test case>.yaml')
       : snapshot
-    const check = checkRepository(snap, { builtinPolicies, todayMs })
+    const check = checkRepository(snap, { builtinPolicies, todayMs: options.todayMs })
     return { desired: check.desired, diagnostics: check.diagnostics }
   }
-  const results = runPolicyTests(suites, checkWith)
-  if (options.format === 'json') process.stdout.write(`${JSON.stringify(toJson(results), null, 2)}\n`)
-  else process.stdout.write(renderText(suites, results))
-  return results.every((r) => r.passed) ? EXIT.ok : EXIT.failure
+  return { ok: true, suites, results: runPolicyTests(suites, checkWith) }
 }
 
 function fail(message: string): number {
