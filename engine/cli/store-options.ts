@@ -7,6 +7,7 @@ import { dirname, join, resolve } from 'node:path'
 import type { Command } from 'commander'
 import { cryptoRandom } from '../platform/crypto-random.js'
 import { systemClock } from '../platform/system-clock.js'
+import { openAdminClientStore } from '../store/admin-client-store.js'
 import type { RegistrationStore } from '../store/registration-store.js'
 import { openSqliteStore } from '../store/sqlite-store.js'
 import { CliExit, EXIT } from './exit.js'
@@ -22,7 +23,10 @@ export interface StoreFlags {
 export function addStoreOptions(command: Command): Command {
   return command
     .option('--data-dir <dir>', `data directory; the store is <dir>/sigil.db (default ${DEFAULT_DATA_DIR})`)
-    .option('--store <store>', 'registration store: a SQLite file path (overrides --data-dir)')
+    .option(
+      '--store <store>',
+      'registration store: a SQLite file path or unix:///path/admin.sock of a running server (overrides --data-dir)',
+    )
 }
 
 /** The data directory (for caches such as Git clones), whether or not `--store` points elsewhere. */
@@ -43,6 +47,8 @@ export function ensurePrivateDir(dir: string): void {
 export function openStoreFromFlags(flags: StoreFlags, options: { create: boolean }): RegistrationStore {
   const deps = { clock: systemClock, random: cryptoRandom }
   const target = flags.store
+  // a running server's admin socket (engine/api/admin-server.ts)
+  if (target !== undefined && /^unix:/i.test(target)) return openAdminClientStore(target)
   if (target !== undefined && /^(postgres(ql)?|unix|https?):/i.test(target)) {
     throw new CliExit(
       EXIT.failure,

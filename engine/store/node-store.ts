@@ -68,3 +68,33 @@ export interface NodeStore {
   dataVersion(): number
   close(): Promise<void>
 }
+
+/** A join token just created: the only time the token itself is available. */
+export interface CreatedJoinToken {
+  readonly token: string
+  readonly expiresAtMs: number
+  /** '' when the agent ID will be `.../join_token/<token>`. */
+  readonly agentName: string
+  readonly aliasId: string
+}
+
+/** What `sigil token create --ttl D [--agent-name N] [--spiffe-id ID]` asks for. */
+export interface CreateJoinTokenRequest {
+  readonly ttlMs: number
+  readonly agentName?: string
+  readonly spiffeId?: string
+  /** Who asked (audit). */
+  readonly actor: string
+}
+
+/**
+ * The admin operations on nodes, with the same behaviour whether they run on the SQLite file
+ * (engine/api/node-admin.ts) or through a running server's admin socket (admin-client-store.ts).
+ */
+export interface NodeAdmin {
+  createJoinToken(req: CreateJoinTokenRequest): Promise<CreatedJoinToken>
+  /** Bans (or with `banned: false` unbans) an agent ID; a banned agent is refused on every RPC. */
+  setAgentBanned(req: { agentId: string; banned: boolean; actor: string }): Promise<AttestedNode>
+  listAgents(): Promise<readonly AttestedNode[]>
+  close(): Promise<void>
+}

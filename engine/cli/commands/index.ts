@@ -1,5 +1,8 @@
 /** Every `sigil` command, registered in help order. Each command lives in its own file. */
 import type { Command } from 'commander'
+import { register as registerAgentAdmin } from './agent-admin.js'
+import { register as registerServer } from './server.js'
+import { register as registerToken } from './token.js'
 import { register as registerBundle } from './bundle.js'
 import { register as registerCa } from './ca.js'
 import { register as registerJwt } from './jwt.js'
@@ -25,4 +28,7 @@ export function registerCommands(_program: Command): void {
   registerAudit(_program)
   registerPolicy(_program)
   registerWorkload(_program)
+  registerServer(_program)
+  registerToken(_program)
+  registerAgentAdmin(_program)
 }

@@ -1,0 +1,208 @@
+/**
+ * Authorized-entry sync: one index of the live state per store revision, shared by all agents, and
+ * a push of the full authorized set to each connected agent whose set (or the bundle) changed.
+ * Commits by other processes are noticed by polling `PRAGMA data_version` on the injected clock.
+ */
+import type { TrustBundle } from '../ca/bundle.js'
+import { parseBundleJson, parseBundlePem } from '../ca/bundle.js'
+import type { Clock } from '../core/clock.js'
+import { sha256Hex } from '../core/digest.js'
+import type { LiveEntry, LiveState } from '../plan/types.js'
+import type { AttestedNode, NodeStore } from '../store/node-store.js'
+import type { RegistrationStore } from '../store/registration-store.js'
+import { authorizedEntries, indexEntries, type AuthorizedEntryIndex } from './authorized-entries.js'
+import { wireBundle, wireEntry, type WireBundle, type WireEntry } from './wire.js'
+
+/** proto `SyncAuthorizedEntriesResponse`. */
+export interface SyncMessage {
+  revision: number
+  entries: WireEntry[]
+  bundle: WireBundle
+  federated_bundles: WireBundle[]
+}
+
+/** A connected agent stream. */
+interface Subscriber {
+  node: AttestedNode
+  lastHash: string
+  readonly send: (message: SyncMessage) => void
+  /** Ends the stream with an error (ban, agent removed). */
+  readonly fail: (err: unknown) => void
+  /** Ends the stream with OK (server shutdown). */
+  readonly end: () => void
+}
+
+/** The callbacks of one stream. */
+export type SyncStream = Pick<Subscriber, 'send' | 'fail' | 'end'>
+
+interface Snapshot {
+  readonly revision: number
+  readonly live: LiveState
+  readonly index: AuthorizedEntryIndex
+  /** Parsed federation bundles by trust domain (unparsable ones left out). */
+  readonly federated: ReadonlyMap<string, WireBundle>
+}
+
+export interface EntrySyncDeps {
+  readonly store: RegistrationStore
+  readonly nodes: NodeStore
+  readonly clock: Clock
+  readonly trustDomain: string
+  readonly bundle: () => TrustBundle
+  /** Re-checks a subscriber's node; throw to end its stream (banned, unknown). */
+  readonly checkNode: (agentId: string) => Promise<AttestedNode>
+  readonly onError?: (err: unknown) => void
+}
+
+function parseFederated(live: LiveState): Map<string, WireBundle> {
+  const out = new Map<string, WireBundle>()
+  for (const fb of live.federationBundles) {
+    if (fb.bundle.trim() === '') continue
+    try {
+      const text = fb.bundle.trim()
+      const parsed = text.startsWith('{')
+        ? parseBundleJson(text, fb.trustDomain)
+        : parseBundlePem(text, fb.trustDomain)
+      out.set(fb.trustDomain, wireBundle(parsed))
+    } catch {
+      // a broken foreign bundle must not block unrelated entries (DESIGN.md §5, federation)
+    }
+  }
+  return out
+}
+
+/** The entry sync hub. */
+export class EntrySync {
+  private snapshot: Snapshot | undefined
+  private loading: Promise<Snapshot> | undefined
+  private readonly subscribers = new Set<Subscriber>()
+  private lastDataVersion = -1
+  private refreshing: Promise<void> = Promise.resolve()
+  private readonly cache = new Map<string, { key: string; entries: Map<string, LiveEntry> }>()
+
+  constructor(private readonly deps: EntrySyncDeps) {}
+
+  /** Agents currently streaming. */
+  get streams(): number {
+    return this.subscribers.size
+  }
+
+  /** The snapshot at the store's current revision (reloaded when the revision moved). */
+  async fresh(): Promise<Snapshot> {
+    const { revision, lineage } = await this.deps.store.fetchRevision()
+    const current = this.snapshot
+    if (current && current.revision === revision && current.live.lineage === lineage) return current
+    this.loading ??= this.deps.store
+      .readLiveState()
+      .then((live) => {
+        const snap = {
+          revision: live.revision,
+          live,
+          index: indexEntries(live.entries, this.deps.trustDomain),
+          federated: parseFederated(live),
+        }
+        this.snapshot = snap
+        this.cache.clear()
+        return snap
+      })
+      .finally(() => (this.loading = undefined))
+    return this.loading
+  }
+
+  /** The entries authorized for `node` at the current revision, by entry ID. */
+  async authorizedFor(node: AttestedNode): Promise<ReadonlyMap<string, LiveEntry>> {
+    const snap = await this.fresh()
+    const key = `${snap.revision}\n${node.updatedAtMs}\n${node.selectors.join(',')}\n${node.aliasIds.join(',')}`
+    const hit = this.cache.get(node.agentId)
+    if (hit && hit.key === key) return hit.entries
+    const entries = new Map(authorizedEntries(snap.index, node).map((e) => [e.id, e]))
+    this.cache.set(node.agentId, { key, entries })
+    return entries
+  }
+
+  /** The trust domain settings of the current snapshot (TTL defaults). */
+  async settings(): Promise<LiveState['trustDomainSettings']> {
+    return (await this.fresh()).live.trustDomainSettings
+  }
+
+  /** Every federated bundle the store holds. */
+  async federatedBundles(): Promise<WireBundle[]> {
+    return [...(await this.fresh()).federated.values()]
+  }
+
+  private async message(node: AttestedNode): Promise<{ message: SyncMessage; hash: string }> {
+    const snap = await this.fresh()
+    const entries = [...(await this.authorizedFor(node)).values()].map(wireEntry)
+    const tds = new Set(entries.flatMap((e) => e.federates_with))
+    const federated = [...tds]
+      .sort()
+      .flatMap((td) => (snap.federated.has(td) ? [snap.federated.get(td) as WireBundle] : []))
+    const bundle = wireBundle(this.deps.bundle())
+    const message = { revision: snap.revision, entries, bundle, federated_bundles: federated }
+    const hash = sha256Hex(
+      JSON.stringify([
+        entries,
+        bundle.sequence,
+        federated.map((b) => [b.trust_domain, b.sequence, b.x509_authorities.length]),
+      ]),
+    )
+    return { message, hash }
+  }
+
+  /** Registers a stream and sends its first message at once; returns the unsubscribe function. */
+  async subscribe(node: AttestedNode, stream: SyncStream): Promise<() => void> {
+    const sub: Subscriber = { node, lastHash: '', ...stream }
+    const { message, hash } = await this.message(node)
+    sub.lastHash = hash
+    sub.send(message)
+    this.subscribers.add(sub)
+    return () => this.subscribers.delete(sub)
+  }
+
+  /** Re-checks every stream (bans, revision, bundle) and pushes where the set changed; serialised. */
+  refresh(): Promise<void> {
+    this.refreshing = this.refreshing.then(() => this.refreshNow()).catch((err) => this.deps.onError?.(err))
+    return this.refreshing
+  }
+
+  private async refreshNow(): Promise<void> {
+    for (const sub of [...this.subscribers]) {
+      if (!this.subscribers.has(sub)) continue
+      try {
+        sub.node = await this.deps.checkNode(sub.node.agentId)
+      } catch (err) {
+        this.subscribers.delete(sub)
+        sub.fail(err)
+        continue
+      }
+      const { message, hash } = await this.message(sub.node)
+      if (hash !== sub.lastHash) {
+        sub.lastHash = hash
+        sub.send(message)
+      }
+    }
+  }
+
+  /** Polls for commits by any other connection every `intervalMs` until `signal` aborts. */
+  async run(intervalMs: number, signal: AbortSignal): Promise<void> {
+    this.lastDataVersion = this.deps.nodes.dataVersion()
+    while (!signal.aborted) {
+      try {
+        await this.deps.clock.sleep(intervalMs, signal)
+      } catch {
+        return
+      }
+      const version = this.deps.nodes.dataVersion()
+      if (version === this.lastDataVersion) continue
+      this.lastDataVersion = version
+      await this.refresh()
+    }
+  }
+
+  /** Ends every stream with OK (server shutdown). */
+  endAll(): void {
+    const subs = [...this.subscribers]
+    this.subscribers.clear()
+    for (const sub of subs) sub.end()
+  }
+}

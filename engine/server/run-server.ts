@@ -1,0 +1,192 @@
+/**
+ * The server runtime: store, node store, CA (rotated every 10 s), entry sync, agent API and admin
+ * socket, wired from a resolved config and injected clock, randomness and logger.
+ */
+import { accessSync, constants, mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { checkAttestedNode } from '../api/agent-auth.js'
+import type { ApiLogger } from '../api/agent-handlers.js'
+import { startAgentApi, type AgentApi } from '../api/agent-server.js'
+import { startAdminSocket, type AdminSocket } from '../api/admin-server.js'
+import { EntrySync } from '../api/entry-sync.js'
+import { createK8sPsatAttestor } from '../api/k8s-psat.js'
+import { createNodeAdmin } from '../api/node-admin.js'
+import { RateLimiter } from '../api/rate-limit.js'
+import { encodeBundlePem } from '../ca/bundle.js'
+import type { CertificateAuthority } from '../ca/certificate-authority.js'
+import { openDataDirCa } from '../ca/data-dir-ca.js'
+import type { KeySource } from '../ca/key-manager.js'
+import { DAY_MS, type Clock } from '../core/clock.js'
+import { EngineError } from '../core/errors.js'
+import type { Random } from '../core/random.js'
+import type { NodeStore } from '../store/node-store.js'
+import type { RegistrationStore } from '../store/registration-store.js'
+import { openSqliteNodeStore } from '../store/sqlite-nodes.js'
+import { openSqliteStore } from '../store/sqlite-store.js'
+import type { ServerConfig } from './config.js'
+
+export interface ServerDeps {
+  readonly clock: Clock
+  readonly random: Random
+  readonly logger: ApiLogger & { error(obj: object, msg: string): void }
+  /** Tests hand out fixture keys; default: node:crypto. */
+  readonly keySource?: KeySource
+}
+
+/** A running server. */
+export interface RunningServer {
+  readonly trustDomain: string
+  readonly host: string
+  readonly port: number
+  readonly adminSocket: string
+  readonly store: RegistrationStore
+  readonly ca: CertificateAuthority
+  /** Stops accepting, ends streams, closes the store. Idempotent. */
+  close(): Promise<void>
+}
+
+const ROTATE_INTERVAL_MS = 10_000
+
+function ensureWritableDataDir(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 })
+    accessSync(dir, constants.W_OK | constants.X_OK)
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'error'
+    throw new EngineError('ERR_STORE_UNAVAILABLE', `cannot write data directory ${dir}: ${code}`, {
+      cause: err,
+      data: { path: dir, reason: code },
+    })
+  }
+}
+
+/** Starts every part of the server; on failure, closes what was already opened and rethrows. */
+export async function startServer(config: ServerConfig, deps: ServerDeps): Promise<RunningServer> {
+  const { clock, random, logger } = deps
+  const cleanup: (() => Promise<void>)[] = []
+  const closeAll = async () => {
+    for (const fn of cleanup.splice(0).reverse()) await fn().catch(() => {})
+  }
+  try {
+    ensureWritableDataDir(config.dataDir)
+    const dbPath = join(config.dataDir, 'sigil.db')
+    const store = openSqliteStore(dbPath, { clock, random }, { create: true })
+    cleanup.push(() => store.close())
+    const nodes: NodeStore = openSqliteNodeStore(dbPath)
+    cleanup.push(() => nodes.close())
+    const ca = await openDataDirCa({
+      dataDir: config.dataDir,
+      ...(config.trustDomain ? { trustDomain: config.trustDomain } : {}),
+      clock,
+      random,
+      ...(deps.keySource ? { keySource: deps.keySource } : {}),
+      options: {
+        caTtlMs: config.caTtlMs,
+        ...(config.caKeyType ? { keyType: config.caKeyType } : {}),
+        ...(config.jwtIssuer ? { jwtIssuer: config.jwtIssuer } : {}),
+      },
+    })
+    const trustDomain = ca.trustDomain
+    const storeTd = (await store.fetchStats('')).trustDomain
+    if (storeTd !== '' && storeTd !== trustDomain) {
+      throw new EngineError(
+        'ERR_CONFIG_INVALID',
+        `the store serves trust domain ${storeTd}, not ${trustDomain}`,
+        {
+          data: { problems: ['trust domain mismatch'], store: storeTd, configured: trustDomain },
+        },
+      )
+    }
+    const writeBundle = () =>
+      writeFileSync(join(config.dataDir, 'bundle.pem'), encodeBundlePem(ca.bundle()), { mode: 0o644 })
+    writeBundle()
+
+    const sync = new EntrySync({
+      store,
+      nodes,
+      clock,
+      trustDomain,
+      bundle: () => ca.bundle(),
+      checkNode: (agentId) => checkAttestedNode(nodes, agentId),
+      onError: (err) => logger.warn({ err: (err as Error).message }, 'entry sync refresh failed'),
+    })
+    const rate = config.rateLimit
+    const api: AgentApi = await startAgentApi({
+      host: config.listenHost,
+      port: config.listenPort,
+      clock,
+      logger,
+      nodes,
+      ca,
+      sync,
+      trustDomain,
+      joinTokens: config.joinToken,
+      ...(Object.keys(config.k8sPsatClusters).length > 0
+        ? { k8sPsat: createK8sPsatAttestor(trustDomain, config.k8sPsatClusters) }
+        : {}),
+      ttl: {
+        agentSvidMs: config.agentSvidTtlMs,
+        x509SvidMs: config.x509SvidTtlMs,
+        jwtSvidMs: config.jwtSvidTtlMs,
+      },
+      attestationLimit: new RateLimiter(
+        { perSecond: rate.attestationPerSecond, burst: rate.attestationBurst },
+        clock,
+      ),
+      signingLimit: new RateLimiter({ perSecond: rate.signingPerSecond, burst: rate.signingBurst }, clock),
+    })
+    cleanup.push(() => api.close())
+    const refresh = () => void sync.refresh()
+    const admin: AdminSocket = await startAdminSocket({
+      path: config.adminSocket,
+      store,
+      nodes: createNodeAdmin(nodes, { clock, random, onChange: refresh }),
+      logger,
+      onCommit: refresh,
+    })
+    cleanup.push(() => admin.close())
+
+    const controller = new AbortController()
+    const rotateLoop = async (signal: AbortSignal) => {
+      while (!signal.aborted) {
+        try {
+          await clock.sleep(ROTATE_INTERVAL_MS, signal)
+        } catch {
+          return
+        }
+        try {
+          const records = await ca.rotate()
+          for (const r of records) logger.info({ ...r }, 'ca rotation step')
+          api.bundleChanged()
+          if (records.length > 0) writeBundle()
+          await nodes.pruneJoinTokens(clock.now() - DAY_MS)
+        } catch (err) {
+          logger.warn({ err: (err as Error).message }, 'ca rotation tick failed')
+        }
+      }
+    }
+    const loops = Promise.all([
+      sync.run(config.syncPollIntervalMs, controller.signal),
+      api.run(controller.signal),
+      rotateLoop(controller.signal),
+    ])
+    // cleanup runs in reverse: the loops stop first, so no tick touches a closed store
+    cleanup.push(async () => {
+      controller.abort()
+      await loops
+    })
+    let closing: Promise<void> | undefined
+    return {
+      trustDomain,
+      host: api.host,
+      port: api.port,
+      adminSocket: admin.path,
+      store,
+      ca,
+      close: () => (closing ??= closeAll()),
+    }
+  } catch (err) {
+    await closeAll()
+    throw err
+  }
+}
