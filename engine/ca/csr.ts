@@ -56,7 +56,8 @@ export function createCsr(
   }
 }
 
-const SIGNATURE_HASH: Readonly<Record<string, { family: 'ec' | 'rsa'; hash: string }>> = {
+/** Hash and key family of the X.509/PKCS#10 signature algorithms Sigil accepts, by OID. */
+export const SIGNATURE_HASH: Readonly<Record<string, { family: 'ec' | 'rsa'; hash: string }>> = {
   '1.2.840.10045.4.3.2': { family: 'ec', hash: 'sha256' },
   '1.2.840.10045.4.3.3': { family: 'ec', hash: 'sha384' },
   '1.2.840.10045.4.3.4': { family: 'ec', hash: 'sha512' },

@@ -40,7 +40,7 @@ describe('trust bundles (spiffe-reference §2.4, §4.1)', () => {
       expect(k['kty']).toBe('EC')
     }
     for (const k of j) expect(typeof k['kid']).toBe('string')
-    expect(doc.keys.indexOf(x[0] as object)).toBe(0)
+    expect(doc.keys.indexOf(x[0] as Record<string, unknown>)).toBe(0)
     expect(doc.spiffe_sequence).toBe(bundle.sequence)
     expect(doc.spiffe_refresh_hint).toBe(300)
   })
@@ -72,13 +72,13 @@ describe('trust bundles (spiffe-reference §2.4, §4.1)', () => {
     })
   })
 
-  const mutate = (fn: (d: typeof doc) => unknown) => {
+  const mutate = (fn: (d: typeof doc) => unknown): string => {
     const copy = structuredClone(doc)
     fn(copy)
     return JSON.stringify(copy)
   }
 
-  it.each([
+  const cases: [string, () => string][] = [
     ['json', () => '{'],
     ['not-an-object', () => '[]'],
     ['keys-missing', () => mutate((d) => delete (d as Partial<typeof d>).keys)],
@@ -103,7 +103,8 @@ describe('trust bundles (spiffe-reference §2.4, §4.1)', () => {
       'refresh-hint-invalid',
       () => mutate((d) => ((d as Record<string, unknown>)['spiffe_refresh_hint'] = '5m')),
     ],
-  ] as const)('rejects %s', (reason, make) => {
+  ]
+  it.each(cases)('rejects %s', (reason, make) => {
     expect(reasonOf(() => parseBundleJson(make(), TD))).toBe(`ERR_CA_BUNDLE:${reason}`)
   })
 

@@ -48,7 +48,7 @@ describe('validateJwtSvid (spiffe-reference §3.2, in order)', () => {
     expect(await reasonOf(token({ alg: 'ES256', kid: 'k1' }, CLAIMS))).toBe('ok')
   })
 
-  it.each([
+  const cases: [string, () => string][] = [
     ['malformed', () => 'a.b'],
     ['malformed', () => `!!.${b64(CLAIMS)}.x`],
     ['alg-not-allowed', () => `${b64({ alg: 'none', kid: 'k1' })}.${b64(CLAIMS)}.`],
@@ -69,7 +69,8 @@ describe('validateJwtSvid (spiffe-reference §3.2, in order)', () => {
     ['expired', () => token(HEADER, { ...CLAIMS, exp: NOW / 1000 - 61 })],
     ['not-yet-valid', () => token(HEADER, { ...CLAIMS, nbf: NOW / 1000 + 61 })],
     ['issued-in-future', () => token(HEADER, { ...CLAIMS, iat: NOW / 1000 + 61 })],
-  ] as const)('rejects: %s', async (reason, make) => {
+  ]
+  it.each(cases)('rejects: %s', async (reason, make) => {
     expect(await reasonOf(make())).toBe(reason)
   })
 
