@@ -70,6 +70,16 @@ export interface LivePolicy {
   readonly specJson: string
 }
 
+/** The trust domain settings a store last applied (the canonical TrustDomain record without its name). */
+export interface LiveTrustDomainSettings {
+  readonly x509SvidTtlSeconds: number
+  readonly jwtSvidTtlSeconds: number
+  readonly maxX509SvidTtlSeconds: number
+  readonly maxJwtSvidTtlSeconds: number
+  readonly entryIdPrefix: string
+  readonly maxDeletions: DeletionLimit
+}
+
 /** Everything the plan stage needs from the store, read in one consistent snapshot. */
 export interface LiveState {
   /** Fixed when the store is created; a plan from another store is refused. */
@@ -78,6 +88,11 @@ export interface LiveState {
   readonly revision: number
   /** The trust domain the store serves ('' before the first apply). */
   readonly trustDomain: string
+  /**
+   * The TrustDomain settings last applied, when the store keeps them. When absent, only the trust
+   * domain name is compared (settings changes are not planned).
+   */
+  readonly trustDomainSettings?: LiveTrustDomainSettings
   /** Managed and unmanaged, sorted by id. */
   readonly entries: readonly LiveEntry[]
   readonly roles: readonly LiveRole[]
@@ -142,6 +157,11 @@ export interface Plan {
     readonly unchanged: number
     /** Live entries outside our ownership prefix: counted, never touched. */
     readonly unmanaged: number
+    /**
+     * Desired entries not created because an unmanaged live entry has the same key (each also has an
+     * `ERR_PLAN_UNMANAGED_CONFLICT` warning). `makePlan` always sets it.
+     */
+    readonly conflicts?: number
   }
   /** Warnings from lint (plans with errors are refused, so none are errors). */
   readonly diagnostics: readonly Diagnostic[]

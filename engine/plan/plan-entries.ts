@@ -1,0 +1,204 @@
+/**
+ * The entry and node diff: match by natural key, adopt the live ID, never touch unmanaged entries
+ * (spire-controller-manager's reconcile, with an explicit ownership prefix).
+ */
+import type { Diagnostic } from '../core/diagnostics.js'
+import { entryKey } from '../core/entry-key.js'
+import { EngineError } from '../core/errors.js'
+import type { DesiredEntry } from './desired-records.js'
+import { compareStrings } from './order.js'
+import {
+  ENTRY_MUTABLE_FIELDS,
+  entryRecordFromLive,
+  sameValue,
+  sortedSet,
+  type EntryRecord,
+} from './records.js'
+import type { Change, LiveEntry } from './types.js'
+
+/** Length of the key digest prefix in minted entry IDs: 128 bits of SHA-256. */
+export const ENTRY_ID_KEY_HEX = 32
+
+/** Diagnostic code for a desired entry whose key is held by an unmanaged live entry. */
+export const UNMANAGED_CONFLICT = 'ERR_PLAN_UNMANAGED_CONFLICT'
+
+const SORTED_MUTABLE_FIELDS = [...ENTRY_MUTABLE_FIELDS].sort(compareStrings)
+
+/** What the entry diff found besides its changes. */
+export interface EntryDiff {
+  readonly unchanged: number
+  readonly unmanaged: number
+  readonly conflicts: number
+  readonly diagnostics: readonly Diagnostic[]
+  /** Entries the store holds after apply (created, kept and unmanaged), for access computation. */
+  readonly afterEntries: readonly { readonly spiffeId: string; readonly roles: readonly string[] }[]
+}
+
+/** The ID `makePlan` mints for a new entry: the ownership prefix plus 32 hex digits of its key. */
+export function mintEntryId(entryIdPrefix: string, key: string): string {
+  return entryIdPrefix + key.slice(0, ENTRY_ID_KEY_HEX)
+}
+
+/** The plan key of an entry record: `entryKey` of its SPIFFE ID, parent ID and selectors. */
+export function recordKey(r: {
+  readonly spiffeId: string
+  readonly parentId: string
+  readonly selectors: readonly string[]
+}): string {
+  return entryKey(r.spiffeId, r.parentId, r.selectors)
+}
+
+type Bucket = LiveEntry | LiveEntry[]
+
+/** Live entries bucketed by SPIFFE ID: matching compares parent and selectors inside a bucket, so no key strings are built. */
+function indexLive(live: readonly LiveEntry[]): Map<string, Bucket> {
+  const index = new Map<string, Bucket>()
+  for (const e of live) {
+    const held = index.get(e.spiffeId)
+    if (held === undefined) index.set(e.spiffeId, e)
+    else if (Array.isArray(held)) held.push(e)
+    else index.set(e.spiffeId, [held, e])
+  }
+  return index
+}
+
+function sameKey(e: LiveEntry, r: EntryRecord): boolean {
+  if (e.parentId !== r.parentId) return false
+  const sel = sortedSet(e.selectors)
+  if (sel.length !== r.selectors.length) return false
+  for (let i = 0; i < sel.length; i++) if (sel[i] !== r.selectors[i]) return false
+  return true
+}
+
+interface Found {
+  /** The managed live entry to adopt: the lowest ID among managed ones with the key (others are deleted). */
+  managed?: LiveEntry
+  unmanaged?: LiveEntry
+}
+
+const NOTHING: Found = Object.freeze({})
+
+/** The live entries with the record's key. */
+function findLive(bucket: Bucket | undefined, r: EntryRecord, prefix: string): Found {
+  if (bucket === undefined) return NOTHING
+  if (!Array.isArray(bucket)) {
+    if (!sameKey(bucket, r)) return NOTHING
+    return bucket.id.startsWith(prefix) ? { managed: bucket } : { unmanaged: bucket }
+  }
+  const found: Found = {}
+  for (const e of bucket) {
+    if (!sameKey(e, r)) continue
+    if (!e.id.startsWith(prefix)) found.unmanaged ??= e
+    else if (found.managed === undefined || e.id < found.managed.id) found.managed = e
+  }
+  return found
+}
+
+/** Diffs desired entries and nodes against live ones, appending changes to `out`. */
+export function planEntries(
+  desired: readonly DesiredEntry[],
+  live: readonly LiveEntry[],
+  prefix: string,
+  out: Change[],
+): EntryDiff {
+  const index = indexLive(live)
+  const adopted = new Set<LiveEntry>()
+  const created = new Set<string>()
+  const diagnostics: Diagnostic[] = []
+  const afterEntries: { spiffeId: string; roles: readonly string[] }[] = []
+  let unchanged = 0
+  for (const d of desired) {
+    const { managed, unmanaged } = findLive(index.get(d.record.spiffeId), d.record, prefix)
+    if (managed !== undefined) {
+      if (adopted.has(managed)) throw duplicateKey(d)
+      adopted.add(managed)
+      afterEntries.push(d.record)
+      if (!pushUpdate(d, managed, out)) unchanged++
+    } else if (unmanaged !== undefined) {
+      diagnostics.push(conflictDiagnostic(d, unmanaged, prefix))
+    } else {
+      const key = recordKey(d.record)
+      if (created.has(key)) throw duplicateKey(d)
+      created.add(key)
+      afterEntries.push(d.record)
+      out.push({
+        action: 'create',
+        kind: d.record.kind,
+        name: d.record.name,
+        key,
+        id: mintEntryId(prefix, key),
+        after: d.record,
+      })
+    }
+  }
+  let unmanagedCount = 0
+  for (const e of live) {
+    if (!e.id.startsWith(prefix)) {
+      unmanagedCount++
+      afterEntries.push(e)
+    } else if (!adopted.has(e)) out.push(deleteChange(e))
+  }
+  return { unchanged, unmanaged: unmanagedCount, conflicts: diagnostics.length, diagnostics, afterEntries }
+}
+
+function duplicateKey(d: DesiredEntry): EngineError {
+  const { kind, name } = d.record
+  return new EngineError(
+    'ERR_PLAN_INVALID_INPUT',
+    `${kind} ${name} has the same key as another desired entry`,
+    {
+      data: { kind, name, key: recordKey(d.record) },
+    },
+  )
+}
+
+/** Mutable fields of a live row that differ from a desired record; compares the row in place (no copy). */
+function changedEntryFields(live: LiveEntry, rec: EntryRecord): string[] {
+  const out: string[] = []
+  for (const f of SORTED_MUTABLE_FIELDS) {
+    const was = f === 'roles' || f === 'federatesWith' ? sortedSet(live[f]) : live[f]
+    if (!sameValue(was, rec[f])) out.push(f)
+  }
+  return out
+}
+
+/** Pushes an update when any mutable field differs; returns whether it did. */
+function pushUpdate(d: DesiredEntry, held: LiveEntry, out: Change[]): boolean {
+  const fields = changedEntryFields(held, d.record)
+  if (fields.length === 0) return false
+  out.push({
+    action: 'update',
+    kind: d.record.kind,
+    name: d.record.name,
+    key: recordKey(d.record),
+    id: held.id,
+    before: entryRecordFromLive(held),
+    after: d.record,
+    fields,
+  })
+  return true
+}
+
+function deleteChange(e: LiveEntry): Change {
+  return {
+    action: 'delete',
+    kind: e.kind,
+    name: e.name === '' ? e.id : e.name,
+    key: recordKey(e),
+    id: e.id,
+    before: entryRecordFromLive(e),
+  }
+}
+
+function conflictDiagnostic(d: DesiredEntry, foreign: LiveEntry, prefix: string): Diagnostic {
+  const { kind, name } = d.record
+  return {
+    code: UNMANAGED_CONFLICT,
+    severity: 'warning',
+    message: `${kind.toLowerCase()} ${name} is not created: unmanaged live entry ${foreign.id} has the same spiffe id, parent id and selectors`,
+    path: '',
+    span: d.span,
+    object: `${kind}/${name}`,
+    hint: `to let sigil manage it, delete the unmanaged entry ${foreign.id} or give it an id starting with "${prefix}"`,
+  }
+}
