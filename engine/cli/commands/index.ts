@@ -9,6 +9,7 @@ import { register as registerJwt } from './jwt.js'
 import { register as registerX509 } from './x509.js'
 import { register as registerApply } from './apply.js'
 import { register as registerAudit } from './audit.js'
+import { register as registerAuthz } from './authz.js'
 import { register as registerEntry } from './entry.js'
 import { register as registerLint } from './lint.js'
 import { register as registerPlan } from './plan.js'
@@ -31,4 +32,5 @@ export function registerCommands(_program: Command): void {
   registerServer(_program)
   registerToken(_program)
   registerAgentAdmin(_program)
+  registerAuthz(_program)
 }
