@@ -87,7 +87,7 @@ export interface CommitRequest {
     readonly actor: string
     /** The head row: source repo/commit/path, plan digest, summary. */
     readonly details: Readonly<Record<string, unknown>>
-    /** One row each, in order. */
+    /** Every change, in order; recorded in `changes` rows of up to 500 changes each. */
     readonly changes: readonly AuditChange[]
   }
   /** Called synchronously inside the transaction every 1,000 writes (progress display). */
@@ -107,7 +107,10 @@ export interface AuditRecord {
   readonly seq: number
   readonly atMs: number
   readonly actor: string
-  /** `store.create`, `apply` (head of a commit) or `change` (one per change). */
+  /**
+   * `store.create`, `apply` (head of a commit: who, source, plan digest, summary) or `changes`
+   * (`data.changes`: up to 500 `AuditChange`s of that commit, in order).
+   */
   readonly event: string
   /** Store revision the row belongs to. */
   readonly revision: number

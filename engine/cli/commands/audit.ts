@@ -13,18 +13,28 @@ interface ListFlags extends StoreFlags {
   readonly format: 'text' | 'json'
 }
 
-function describe(r: AuditRecord): string {
+function describeChange(c: Record<string, unknown>): string {
+  const fields = Array.isArray(c['fields']) ? ` (${(c['fields'] as string[]).join(', ')})` : ''
+  const id = c['id'] ? ` [${String(c['id'])}]` : ''
+  return `${String(c['action'])} ${String(c['kind'])} ${String(c['name'])}${id}${fields}`
+}
+
+/** The text lines of one row: a `changes` row becomes one line per change. */
+function describe(r: AuditRecord): string[] {
   const d = r.data
   if (r.event === 'apply') {
     const src = d['source'] as { repo?: string; commit?: string } | undefined
     const s = d['summary'] as { create?: number; update?: number; delete?: number } | undefined
-    return `${src?.repo ?? ''}${src?.commit ? `@${src.commit.slice(0, 12)}` : ''} +${s?.create ?? 0} ~${s?.update ?? 0} -${s?.delete ?? 0} plan ${String(d['planDigest'] ?? '').slice(0, 12)}`
+    const commit = src?.commit ? `@${src.commit.slice(0, 12)}` : ''
+    const plan = String(d['planDigest'] ?? '').slice(0, 12)
+    return [
+      `${src?.repo ?? ''}${commit} +${s?.create ?? 0} ~${s?.update ?? 0} -${s?.delete ?? 0} plan ${plan}`,
+    ]
   }
-  if (r.event === 'change') {
-    const fields = Array.isArray(d['fields']) ? ` (${(d['fields'] as string[]).join(', ')})` : ''
-    return `${String(d['action'])} ${String(d['kind'])} ${String(d['name'])}${d['id'] ? ` [${String(d['id'])}]` : ''}${fields}`
+  if (r.event === 'changes' && Array.isArray(d['changes'])) {
+    return (d['changes'] as Record<string, unknown>[]).map(describeChange)
   }
-  return JSON.stringify(d)
+  return [JSON.stringify(d)]
 }
 
 async function list(flags: ListFlags): Promise<number> {
@@ -47,10 +57,9 @@ async function list(flags: ListFlags): Promise<number> {
     }
     const style = stylerFor(process.stdout)
     for (const r of rows) {
-      const when = new Date(r.atMs).toISOString()
-      process.stdout.write(
-        `${style.dim(String(r.seq).padStart(6))} ${when} r${r.revision} ${r.actor} ${style.bold(r.event)} ${describe(r)}\n`,
-      )
+      const head = `${style.dim(String(r.seq).padStart(6))} ${new Date(r.atMs).toISOString()} r${r.revision} ${r.actor}`
+      const event = r.event === 'changes' ? 'change' : r.event
+      for (const line of describe(r)) process.stdout.write(`${head} ${style.bold(event)} ${line}\n`)
     }
     return EXIT.ok
   })

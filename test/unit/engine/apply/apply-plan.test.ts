@@ -39,9 +39,7 @@ describe('applyPlan', () => {
     const audit = (await store.listAuditRecords()).items.filter((r) => r.revision === 2)
     expect(audit.map((r) => [r.event, r.actor])).toEqual([
       ['apply', 'os:alice'],
-      ['change', 'os:alice'],
-      ['change', 'os:alice'],
-      ['change', 'os:alice'],
+      ['changes', 'os:alice'],
     ])
     expect(audit[0]?.data).toMatchObject({
       source: { repo: '/repo', commit: 'abc123' },
@@ -49,7 +47,12 @@ describe('applyPlan', () => {
       baseRevision: 1,
     })
     // deletes are written (and audited) first
-    expect(audit.slice(1).map((r) => r.data['action'])).toEqual(['delete', 'create', 'update'])
+    const changes = audit[1]?.data['changes'] as { action: string; id: string }[]
+    expect(changes.map((c) => [c.action, c.id])).toEqual([
+      ['delete', 'sigil.0002'],
+      ['create', 'sigil.0005'],
+      ['update', 'sigil.0001'],
+    ])
     expect(await store.verifyAuditLog()).toMatchObject({ ok: true })
   })
 

@@ -182,7 +182,7 @@ describe('sqlite registration store', () => {
     await expect(store.listEntries({ pageToken: '!!' })).rejects.toThrow(TypeError)
   })
 
-  it('writes one audit head row and one row per change, filtered by time', async () => {
+  it('writes one audit head row and the changes in batches of 500, filtered by time', async () => {
     const { store } = testStore()
     await store.commitChanges({
       base: await store.fetchRevision(),
@@ -197,10 +197,25 @@ describe('sqlite registration store', () => {
     const rows = (await store.listAuditRecords({ sinceMs: Date.UTC(2026, 0, 4) })).items
     expect(rows.map((r) => [r.seq, r.event, r.actor, r.revision])).toEqual([
       [2, 'apply', 'spiffe://example.org/ci', 1],
-      [3, 'change', 'spiffe://example.org/ci', 1],
+      [3, 'changes', 'spiffe://example.org/ci', 1],
     ])
     expect(rows[0]?.data).toEqual({ planDigest: 'abc' })
-    expect(await store.verifyAuditLog()).toMatchObject({ ok: true, rows: 3 })
+    const many = Array.from({ length: 1201 }, (_, i) => ({
+      action: 'create' as const,
+      kind: 'Entry',
+      name: `n${i}`,
+      key: 'k',
+    }))
+    await store.commitChanges({
+      base: await store.fetchRevision(),
+      writes: [],
+      atMs: Date.UTC(2026, 0, 6),
+      audit: { actor: 'os:x', details: {}, changes: many },
+    })
+    const batches = (await store.listAuditRecords({ sinceMs: Date.UTC(2026, 0, 6) })).items.slice(1)
+    expect(batches.map((r) => (r.data['changes'] as unknown[]).length)).toEqual([500, 500, 201])
+    expect(batches.flatMap((r) => r.data['changes'] as unknown[])).toEqual(many)
+    expect(await store.verifyAuditLog()).toMatchObject({ ok: true, rows: 7 })
   })
 
   it('fails the next call with failNext and then works again', async () => {
