@@ -109,6 +109,19 @@ export function isProtectedDelete(change: Change): boolean {
   return change.action === 'delete' && change.before?.['protect'] === true
 }
 
+/**
+ * `kind/name` of objects both deleted and created: an entry or node whose key (SPIFFE ID, parent ID or
+ * selectors) changed is replaced, not updated.
+ */
+export function replacedObjects(changes: readonly Change[]): ReadonlySet<string> {
+  const deleted = new Set<string>()
+  const replaced = new Set<string>()
+  for (const c of changes) if (c.action === 'delete') deleted.add(`${c.kind}/${c.name}`)
+  for (const c of changes)
+    if (c.action === 'create' && deleted.has(`${c.kind}/${c.name}`)) replaced.add(`${c.kind}/${c.name}`)
+  return replaced
+}
+
 /** `Plan: 1 to create, 2 to update, 0 to delete, 5 unchanged.` */
 export function summaryLine(plan: Plan): string {
   const s = plan.summary

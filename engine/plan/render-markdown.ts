@@ -1,7 +1,15 @@
 /** The plan as GitHub-flavoured Markdown for a pull-request comment. */
 import type { Diagnostic } from '../core/diagnostics.js'
 import { KINDS } from '../model/types.js'
-import { describeBase, formatValue, isProtectedDelete, plural, shownFields, summaryLine } from './describe.js'
+import {
+  describeBase,
+  formatValue,
+  isProtectedDelete,
+  plural,
+  replacedObjects,
+  shownFields,
+  summaryLine,
+} from './describe.js'
 import type { AccessChange, Change, Plan } from './types.js'
 
 /** Caps that keep a comment within GitHub's 65,536-character limit on large plans. */
@@ -118,7 +126,9 @@ export function mermaidLabel(text: string): string {
 function changesSection(changes: readonly Change[], max: number): string[] {
   if (changes.length === 0) return []
   const out = ['#### Changes', '']
-  for (const c of changes.slice(0, max)) out.push(...changeDetails(c), '')
+  const replaced = replacedObjects(changes)
+  for (const c of changes.slice(0, max))
+    out.push(...changeDetails(c, replaced.has(`${c.kind}/${c.name}`)), '')
   if (changes.length > max) {
     out.push(
       `_${plural(changes.length - max, 'more change', 'more changes')} not shown; see the JSON plan._`,
@@ -128,9 +138,10 @@ function changesSection(changes: readonly Change[], max: number): string[] {
   return out
 }
 
-function changeDetails(c: Change): string[] {
+function changeDetails(c: Change, replaced: boolean): string[] {
   const id = c.id === undefined ? '' : ` <code>${escapeHtml(c.id)}</code>`
-  const note = isProtectedDelete(c) ? ' — <b>protected</b>: apply refuses unless overridden' : ''
+  let note = replaced ? ' — replaced (its key changed)' : ''
+  if (isProtectedDelete(c)) note += ' — <b>protected</b>: apply refuses unless overridden'
   const summary = `${ICON[c.action]} ${c.action} <b>${c.kind}</b> <code>${escapeHtml(c.name)}</code>${id}${note}`
   const lines: string[] = []
   for (const [field, before, after] of shownFields(c)) {

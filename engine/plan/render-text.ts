@@ -1,6 +1,14 @@
 /** The plan as text for a terminal, in the manner of `terraform plan`. */
 import type { Diagnostic } from '../core/diagnostics.js'
-import { describeBase, formatValue, isProtectedDelete, plural, shownFields, summaryLine } from './describe.js'
+import {
+  describeBase,
+  formatValue,
+  isProtectedDelete,
+  plural,
+  replacedObjects,
+  shownFields,
+  summaryLine,
+} from './describe.js'
 import type { AccessChange, Change, Plan } from './types.js'
 
 /** The colours the text renderer uses; `Styler` from engine/cli/output.ts fits. */
@@ -35,7 +43,8 @@ export function renderPlanText(plan: Plan, style: PlanStyler = PLAIN_STYLER): st
     out.push(style.green('No changes.') + ' The live state matches the repository.', '')
   } else {
     out.push('Sigil will perform the following actions:', '')
-    for (const c of plan.changes) out.push(...changeLines(c, style), '')
+    const replaced = replacedObjects(plan.changes)
+    for (const c of plan.changes) out.push(...changeLines(c, replaced.has(`${c.kind}/${c.name}`), style), '')
   }
   out.push(...accessLines(plan, style))
   if (plan.summary.unmanaged > 0) {
@@ -54,10 +63,11 @@ function colourFor(action: Change['action'], style: PlanStyler): (s: string) => 
   return action === 'create' ? style.green : action === 'update' ? style.yellow : style.red
 }
 
-function changeLines(c: Change, style: PlanStyler): string[] {
+function changeLines(c: Change, replaced: boolean, style: PlanStyler): string[] {
   const colour = colourFor(c.action, style)
   const id = c.id === undefined ? '' : style.dim(` (id ${c.id})`)
-  const note = isProtectedDelete(c) ? style.red(' (protected: apply refuses unless overridden)') : ''
+  let note = replaced ? style.dim(' (replaced: its key changed)') : ''
+  if (isProtectedDelete(c)) note += style.red(' (protected: apply refuses unless overridden)')
   const lines = [`  ${colour(SYMBOL[c.action])} ${style.bold(c.kind)} ${c.name}${id}${note}`]
   const fields = shownFields(c)
   const width = Math.max(0, ...fields.map(([f]) => f.length))
