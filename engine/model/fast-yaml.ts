@@ -222,6 +222,11 @@ export function fastLoadAll(text: string): FastLoad | undefined {
   let start = -1
   let end = 0
   let explicit = false
+  // 1-based line numbers, counted as we go so document spans need no line index
+  let lineNo = 0
+  let firstLine = 0
+  let lastLine = 0
+  let lastLength = 0
   const finish = () => {
     if (!explicit && doc.length === 0) return
     if (doc.length === 0) values.push(null)
@@ -231,7 +236,11 @@ export function fastLoadAll(text: string): FastLoad | undefined {
       values.push(parser.block(0))
       if (parser.i !== doc.length) bail()
     }
-    segments.push({ start, end })
+    segments.push({
+      start,
+      end,
+      span: { line: firstLine, endLine: lastLine, endColumn: Math.max(2, lastLength + 1) },
+    })
   }
   try {
     let offset = 0
@@ -239,6 +248,7 @@ export function fastLoadAll(text: string): FastLoad | undefined {
       const nl = text.indexOf('\n', offset)
       const stop = nl === -1 ? text.length : nl
       const raw = text.slice(offset, stop)
+      lineNo++
       if (raw.startsWith('---')) {
         if (raw.slice(3).trim() !== '') bail()
         finish()
@@ -246,13 +256,21 @@ export function fastLoadAll(text: string): FastLoad | undefined {
         start = offset
         end = stop
         explicit = true
+        firstLine = lastLine = lineNo
+        lastLength = raw.trimEnd().length
       } else if (raw.startsWith('...') || raw.startsWith('%')) bail()
       else {
         const trimmed = raw.trimStart()
         if (trimmed !== '' && !trimmed.startsWith('#')) {
-          if (start === -1) start = offset
-          doc.push({ indent: raw.length - trimmed.length, text: trimmed.trimEnd() })
+          if (start === -1) {
+            start = offset
+            firstLine = lineNo
+          }
+          const content = trimmed.trimEnd()
+          doc.push({ indent: raw.length - trimmed.length, text: content })
           end = stop
+          lastLine = lineNo
+          lastLength = raw.length - trimmed.length + content.length
         }
       }
       if (nl === -1) break

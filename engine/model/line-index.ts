@@ -2,13 +2,21 @@ import type { SourceSpan } from '../core/diagnostics.js'
 
 /** Offsets → 1-based line/column inside one file's text; built once per file, binary search per lookup. */
 export class LineIndex {
-  private readonly starts: number[] = [0]
+  private lazyStarts: number[] | undefined
 
   constructor(
     readonly file: string,
     readonly text: string,
-  ) {
-    for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) this.starts.push(i + 1)
+  ) {}
+
+  // built on first use: most files of a large repository never need a position
+  private get starts(): number[] {
+    if (!this.lazyStarts) {
+      const starts = [0]
+      for (let i = this.text.indexOf('\n'); i !== -1; i = this.text.indexOf('\n', i + 1)) starts.push(i + 1)
+      this.lazyStarts = starts
+    }
+    return this.lazyStarts
   }
 
   /** 1-based line and column (UTF-16 units) of a 0-based offset. */

@@ -18,10 +18,11 @@ export interface LoadedDocument {
   readonly value: unknown
 }
 
-/** Offsets `[start, end)` of one document in its file. */
+/** Offsets `[start, end)` of one document in its file, and its span when the loader already knows it. */
 export interface Segment {
   readonly start: number
   readonly end: number
+  readonly span?: { readonly line: number; readonly endLine: number; readonly endColumn: number }
 }
 
 /** A file after loading: documents, where each document lies, and syntax diagnostics. */

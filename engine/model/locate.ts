@@ -36,6 +36,7 @@ export class SourceLocator {
   documentSpan(file: string, documentIndex: number): SourceSpan {
     const f = this.fileOf(file)
     const seg = f.segments[documentIndex] ?? { start: 0, end: f.lines.text.length }
+    if (seg.span) return { file, column: 1, ...seg.span }
     return f.lines.span(seg.start, seg.end)
   }
 

@@ -2,6 +2,7 @@
 import { loadAll } from 'js-yaml'
 import { describe, expect, it } from 'vitest'
 import { fastLoadAll } from '../../../../engine/model/fast-yaml.js'
+import { LineIndex } from '../../../../engine/model/line-index.js'
 import { scanSegments } from '../../../../engine/model/load-yaml.js'
 import { seededRandom } from '../../../support/seeded-random.js'
 
@@ -19,7 +20,14 @@ function agree(text: string): 'fast' | 'bail' {
   const js = jsYaml(text)
   expect(js, `js-yaml rejects what the fast path accepted:\n${text}`).not.toBe('error')
   expect(fast.values, text).toEqual(js)
-  expect(fast.segments, text).toEqual(scanSegments(text))
+  expect(
+    fast.segments.map(({ start, end }) => ({ start, end })),
+    text,
+  ).toEqual(scanSegments(text))
+  const lines = new LineIndex('f.yaml', text)
+  for (const seg of fast.segments) {
+    expect({ file: 'f.yaml', column: 1, ...seg.span }, text).toEqual(lines.span(seg.start, seg.end))
+  }
   return 'fast'
 }
 
