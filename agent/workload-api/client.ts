@@ -41,10 +41,16 @@ export class WorkloadApiClient {
   private readonly timeoutMs: number
   private readonly header: boolean
 
-  /** `target` is a grpc-js target such as `unix:/run/agent.sock` (see `parseEndpointAddress`). */
+  /**
+   * `target` is a grpc-js target such as `unix:/run/agent.sock` (see `parseEndpointAddress`). Each
+   * client has its own connection.
+   */
   constructor(target: string, options: WorkloadApiClientOptions = {}) {
     const Ctor = workloadGrpcObject()[WORKLOAD_SERVICE_NAME] as ServiceClientConstructor
-    this.client = new Ctor(target, credentials.createInsecure()) as unknown as RawClient
+    // its own connection: grpc-js otherwise shares one among clients with the same target and options
+    this.client = new Ctor(target, credentials.createInsecure(), {
+      'grpc.use_local_subchannel_pool': 1,
+    }) as unknown as RawClient
     this.timeoutMs = options.timeoutMs ?? 10_000
     this.header = options.securityHeader ?? true
   }

@@ -36,6 +36,11 @@ export interface WorkloadHandlerDeps extends AttestCallerDeps {
   /** The connection behind a grpc-js peer string. */
   readonly connection: (peer: string) => PeerConnection | undefined
   readonly logger: WorkloadApiLogger
+  /**
+   * Called when a stream starts; the function it returns is called if the client cancels it
+   * (per-connection accounting).
+   */
+  readonly trackStream?: (call: ServerWritableStream<unknown, unknown>) => () => void
 }
 
 interface GrpcStatus {
@@ -218,7 +223,11 @@ function serveStream(
       unsubscribe()
       if (err !== undefined && !call.cancelled) call.emit('error', toStatus(err))
     }
-    call.once('cancelled', () => finish())
+    const onCancelled = deps.trackStream?.(call)
+    call.once('cancelled', () => {
+      onCancelled?.()
+      finish()
+    })
     call.once('close', () => finish())
     callerSelectors(call).then(
       (selectors) => {

@@ -16,6 +16,8 @@ export interface PeerConnection {
   readonly credentials: PeerCredentials
   /** `/proc/<pid>/stat` start time at accept; a different value later means the pid was reused. */
   readonly startTime: string
+  /** Streams the client has cancelled on this connection so far. */
+  cancelledStreams: number
 }
 
 export interface PeerListenerOptions {
@@ -72,7 +74,7 @@ export async function listenForPeers(options: PeerListenerOptions): Promise<Peer
     }
     const token = `${TOKEN_PREFIX}${++next}`
     Object.defineProperty(socket, 'remoteAddress', { value: token, configurable: true })
-    connections.set(token, { token, credentials, startTime })
+    connections.set(token, { token, credentials, startTime, cancelledStreams: 0 })
     socket.once('close', () => connections.delete(token))
     options.onConnection(socket)
   })

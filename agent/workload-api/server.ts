@@ -2,6 +2,8 @@
  * The Workload API endpoint: a grpc-js server fed with connections accepted on a Unix socket whose
  * peer credentials were read from the kernel first.
  */
+import { EventEmitter } from 'node:events'
+import type { ServerHttp2Session } from 'node:http2'
 import { Server, ServerCredentials } from '@grpc/grpc-js'
 import type { WorkloadAttestor } from '../workload-attestors/attestor.js'
 import { workloadApiHandlers, type WorkloadApiLogger } from './handlers.js'
@@ -21,6 +23,12 @@ export interface WorkloadApiOptions {
   readonly processStartTime?: (pid: number) => string | undefined
   /** SO_PEERCRED reader (default: native/peercred). */
   readonly peerCredentials?: (fd: number) => PeerCredentials
+  /**
+   * After this many client-cancelled streams on one connection, the server closes it gracefully
+   * (HTTP/2 GOAWAY: open streams continue, the client reconnects for new ones), well before Node
+   * 20's rapid-reset guard (~1,000) would kill it and fail its in-flight calls (default 500).
+   */
+  readonly maxCancelledStreamsPerConnection?: number
 }
 
 /** A running Workload API endpoint. */
@@ -43,6 +51,7 @@ const silent: WorkloadApiLogger = { warn: () => {}, debug: () => {} }
 export async function startWorkloadApi(options: WorkloadApiOptions): Promise<WorkloadApiServer> {
   const processStartTime = options.processStartTime ?? ((pid: number) => readProcessStartTime(pid))
   const logger = options.logger ?? silent
+  const maxCancelled = options.maxCancelledStreamsPerConnection ?? 500
   const server = new Server()
   let connection: (peer: string) => PeerConnection | undefined = () => undefined
   server.addService(
@@ -53,6 +62,16 @@ export async function startWorkloadApi(options: WorkloadApiOptions): Promise<Wor
       processStartTime,
       logger,
       connection: (peer) => connection(peer),
+      trackStream: (call) => {
+        // looked up now: once the client has reset the stream, it is detached from its session
+        const session = http2SessionOf(call)
+        const conn = connection(call.getPeer())
+        return () => {
+          if (conn === undefined || ++conn.cancelledStreams !== maxCancelled) return
+          logger.debug({ pid: conn.credentials.pid }, 'closing a connection with many cancelled streams')
+          session?.close()
+        }
+      },
     }),
   )
   const injector = server.createConnectionInjector(ServerCredentials.createInsecure())
@@ -75,4 +94,16 @@ export async function startWorkloadApi(options: WorkloadApiOptions): Promise<Wor
       await listener.close()
     },
   }
+}
+
+/**
+ * The HTTP/2 session carrying a grpc-js server call. grpc-js exposes no API for it: this reads its
+ * internals (`call.call.stream.session`, grpc-js 1.x without interceptors) and yields `undefined`
+ * if they change, which only disables the graceful close.
+ */
+function http2SessionOf(call: unknown): ServerHttp2Session | undefined {
+  const session = (call as { call?: { stream?: { session?: unknown } } }).call?.stream?.session
+  return session instanceof EventEmitter && typeof (session as ServerHttp2Session).close === 'function'
+    ? (session as ServerHttp2Session)
+    : undefined
 }

@@ -1,7 +1,7 @@
 /** The real OS reads behind the attestors' hooks: procfs, files, HTTPS to the kubelet, the Docker socket. */
 import { createHash } from 'node:crypto'
-import { createReadStream } from 'node:fs'
-import { readFile, readlink, stat } from 'node:fs/promises'
+import { createReadStream, readFileSync, readlinkSync, statSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
 import { request as httpRequest, type IncomingMessage } from 'node:http'
 import { request as httpsRequest } from 'node:https'
 import type { DockerHooks } from './docker.js'
@@ -11,14 +11,19 @@ import type { UnixHooks } from './unix.js'
 const MAX_BODY_BYTES = 64 * 1024 * 1024
 const REQUEST_TIMEOUT_MS = 10_000
 
-/** procfs and filesystem reads. */
+/**
+ * procfs and filesystem reads. Status, passwd, group, readlink and stat are synchronous: they are a
+ * few hundred bytes from procfs or the page cache, and four thread-pool round trips per file cost
+ * far more than the read (this runs on every Workload API call). Hashing streams asynchronously.
+ */
 export const systemUnixHooks: UnixHooks = {
-  readFile: (path) => readFile(path, 'utf8'),
-  readLink: (path) => readlink(path),
-  stat: async (path) => {
-    const s = await stat(path)
-    return { dev: s.dev, ino: s.ino, size: s.size, mtimeMs: s.mtimeMs, ctimeMs: s.ctimeMs }
-  },
+  readFile: (path) => attempt(() => readFileSync(path, 'utf8')),
+  readLink: (path) => attempt(() => readlinkSync(path)),
+  stat: (path) =>
+    attempt(() => {
+      const s = statSync(path)
+      return { dev: s.dev, ino: s.ino, size: s.size, mtimeMs: s.mtimeMs, ctimeMs: s.ctimeMs }
+    }),
   sha256File: (path) =>
     new Promise((resolve, reject) => {
       const hash = createHash('sha256')
@@ -27,6 +32,14 @@ export const systemUnixHooks: UnixHooks = {
         .on('error', reject)
         .on('end', () => resolve(hash.digest('hex')))
     }),
+}
+
+function attempt<T>(read: () => T): Promise<T> {
+  try {
+    return Promise.resolve(read())
+  } catch (err) {
+    return Promise.reject(err instanceof Error ? err : new Error(String(err)))
+  }
 }
 
 /** Files plus HTTPS GETs with an optional CA. */

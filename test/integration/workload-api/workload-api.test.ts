@@ -272,3 +272,33 @@ describe('WIT-SVID profile', () => {
     }
   })
 })
+
+describe('clients that reopen streams often', () => {
+  it('get a graceful GOAWAY after many cancelled streams: open streams go on, new ones reconnect', async () => {
+    const dir = worldTempDir('sigil-wl-goaway-')
+    const api = await startWorkloadApi({
+      socketPath: join(dir.dir, 'api.sock'),
+      source,
+      attestors: [createUnixAttestor(systemUnixHooks, { discoverWorkloadPath: false })],
+      maxCancelledStreamsPerConnection: 20,
+    })
+    const c = new WorkloadApiClient(`unix:${api.socketPath}`)
+    try {
+      const recorder = new StreamRecorder()
+      const stop = c.watch('FetchX509SVID', recorder.onMessage, recorder.onEnd)
+      await recorder.waitForMessages(1)
+      for (let i = 0; i < 45; i++) await c.fetchX509Svid()
+      // the watcher's first connection stays open for it; the one reopened after 20 more cancels is the other
+      await expect.poll(() => api.connections).toBe(2)
+      source.set({ identities: [identity('entry-a', 'workload-a2', [ME], { hint: 'a' })] })
+      await recorder.waitForMessages(2)
+      expect(recorder.status).toBe('open')
+      stop()
+      await settled()
+    } finally {
+      c.close()
+      await api.close()
+      dir.remove()
+    }
+  })
+})
