@@ -1,5 +1,6 @@
 /** Every `sigil` command, registered in help order. Each command lives in its own file. */
 import type { Command } from 'commander'
+import { register as registerAgent } from './agent.js'
 import { register as registerAgentAdmin } from './agent-admin.js'
 import { register as registerServer } from './server.js'
 import { register as registerToken } from './token.js'
@@ -15,6 +16,8 @@ import { register as registerLint } from './lint.js'
 import { register as registerPlan } from './plan.js'
 import { register as registerPolicy } from './policy.js'
 import { register as registerWorkload } from './workload.js'
+import { register as registerImport } from './import.js'
+import { register as registerExport } from './export.js'
 
 export function registerCommands(_program: Command): void {
   // commands register here, one line each
@@ -31,6 +34,9 @@ export function registerCommands(_program: Command): void {
   registerWorkload(_program)
   registerServer(_program)
   registerToken(_program)
+  registerAgent(_program)
   registerAgentAdmin(_program)
   registerAuthz(_program)
+  registerImport(_program)
+  registerExport(_program)
 }
