@@ -1,5 +1,6 @@
 /** Every `sigil` command, registered in help order. Each command lives in its own file. */
 import type { Command } from 'commander'
+import { register as registerAgent } from './agent.js'
 import { register as registerAgentAdmin } from './agent-admin.js'
 import { register as registerServer } from './server.js'
 import { register as registerToken } from './token.js'
@@ -33,6 +34,7 @@ export function registerCommands(_program: Command): void {
   registerWorkload(_program)
   registerServer(_program)
   registerToken(_program)
+  registerAgent(_program)
   registerAgentAdmin(_program)
   registerAuthz(_program)
   registerImport(_program)

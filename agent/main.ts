@@ -1,0 +1,154 @@
+/**
+ * Composition root of `sigil agent`: attests (or reuses its stored SVID), keeps the agent SVID
+ * renewed, syncs the authorized entries, mints and rotates workload SVIDs, and serves the SPIFFE
+ * Workload API on a Unix socket. SIGTERM or SIGINT closes the socket (removing the file) and
+ * resolves with exit code 0.
+ */
+import { rmSync } from 'node:fs'
+import { createCsr } from '../engine/ca/csr.js'
+import type { Clock } from '../engine/core/clock.js'
+import { isEngineError } from '../engine/core/errors.js'
+import type { Random } from '../engine/core/random.js'
+import { cryptoRandom } from '../engine/platform/crypto-random.js'
+import { createLogger, type Logger } from '../engine/platform/logger.js'
+import { systemClock } from '../engine/platform/system-clock.js'
+import { resolveAgentConfig, type AgentConfig, type AgentFlags } from './attest/agent-config.js'
+import { AgentIdentity } from './attest/agent-identity.js'
+import { obtainAgentIdentity, type AttestOptions } from './attest/node-attestor.js'
+import { SvidRotator } from './svid/rotator.js'
+import { SvidCache } from './svid/svid-cache.js'
+import { EntrySyncer } from './sync/entry-syncer.js'
+import { systemUnixHooks } from './workload-attestors/system-hooks.js'
+import { createUnixAttestor } from './workload-attestors/unix.js'
+import { startWorkloadApi } from './workload-api/server.js'
+import { readFileSync } from 'node:fs'
+
+/** Exit codes of `sigil agent`. */
+export const AGENT_EXIT = { ok: 0, failed: 1, badConfig: 2 } as const
+
+export interface AgentDeps {
+  readonly clock: Clock
+  readonly random: Random
+  readonly logger: Logger
+}
+
+/** A running agent. */
+export interface RunningAgent {
+  readonly spiffeId: string
+  readonly socketPath: string
+  readonly cache: SvidCache
+  /** Stops the loops and the Workload API (the socket file is removed). Idempotent. */
+  close(): Promise<void>
+}
+
+function attestOptions(config: AgentConfig): AttestOptions {
+  const { k8s } = config
+  return {
+    serverAddress: config.serverAddress,
+    trustDomain: config.trustDomain,
+    dataDir: config.dataDir,
+    insecureBootstrap: config.insecureBootstrap,
+    ...(config.joinToken ? { joinToken: config.joinToken } : {}),
+    ...(config.trustBundlePem !== undefined ? { trustBundlePem: config.trustBundlePem } : {}),
+    ...(k8s
+      ? { k8sPsat: { cluster: k8s.cluster, readToken: () => readFileSync(k8s.tokenFile, 'utf8').trim() } }
+      : {}),
+  }
+}
+
+/** Attests and starts every loop and the Workload API. */
+export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<RunningAgent> {
+  const { clock, random, logger } = deps
+  const options = attestOptions(config)
+  const attestDeps = { clock, logger, createCsr: (id: string) => createCsr(id) }
+  const record = await obtainAgentIdentity(options, attestDeps)
+  const identity = new AgentIdentity(record, options, { ...attestDeps, random, logger })
+  const cache = new SvidCache({
+    clock,
+    mintJwtSvid: (entryId, audience) => identity.client().mintJwtSvid(entryId, audience),
+  })
+  const controller = new AbortController()
+  const syncer = new EntrySyncer({
+    client: () => identity.client(),
+    cache,
+    clock,
+    logger,
+    onBundle: (der) => identity.updateBundle(der),
+  })
+  const rotator = new SvidRotator({
+    cache,
+    minter: { mintX509Svids: (requests) => identity.client().mintX509Svids(requests) },
+    clock,
+    random,
+    createCsr: (id) => createCsr(id),
+    logger,
+  })
+  const api = await startWorkloadApi({
+    socketPath: config.socketPath,
+    source: cache,
+    attestors: [createUnixAttestor(systemUnixHooks)],
+    logger,
+  })
+  const loops = Promise.all([
+    identity.run(controller.signal),
+    syncer.run(controller.signal),
+    rotator.run(controller.signal),
+  ])
+  let closing: Promise<void> | undefined
+  return {
+    spiffeId: identity.spiffeId,
+    socketPath: config.socketPath,
+    cache,
+    close: () =>
+      (closing ??= (async () => {
+        controller.abort()
+        await api.close()
+        rmSync(config.socketPath, { force: true })
+        await loops
+        identity.close()
+      })()),
+  }
+}
+
+/** Runs the agent until SIGTERM/SIGINT; returns the process exit code. */
+export async function runAgentMain(flags: AgentFlags): Promise<number> {
+  let config: AgentConfig
+  try {
+    config = resolveAgentConfig(flags, process.cwd())
+  } catch (err) {
+    if (!isEngineError(err, 'ERR_CONFIG_INVALID')) throw err
+    process.stderr.write(`sigil agent: ${err.message} (${err.code})\n`)
+    return AGENT_EXIT.badConfig
+  }
+  const logger = createLogger({ level: config.logLevel, name: 'sigil-agent' })
+  if (config.insecureBootstrap) {
+    process.stderr.write(
+      'sigil agent: WARNING: --insecure-bootstrap: the first connection to the server is trusted without ' +
+        'verification; anyone able to intercept it can impersonate the server. Use --trust-bundle in production.\n',
+    )
+  }
+  let agent: RunningAgent
+  try {
+    agent = await startAgent(config, { clock: systemClock, random: cryptoRandom, logger })
+  } catch (err) {
+    if (!isEngineError(err)) throw err
+    process.stderr.write(`sigil agent: ${err.message} (${err.code})\n`)
+    return err.code === 'ERR_CONFIG_INVALID' ? AGENT_EXIT.badConfig : AGENT_EXIT.failed
+  }
+  process.stdout.write(
+    `sigil agent ${agent.spiffeId} serving the Workload API on ${agent.socketPath} (server ${config.serverAddress})\n`,
+  )
+  await new Promise<void>((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      process.off('SIGTERM', stop)
+      process.off('SIGINT', stop)
+      logger.info({ signal }, 'agent stopping')
+      resolve()
+    }
+    process.on('SIGTERM', stop)
+    process.on('SIGINT', stop)
+  })
+  await agent.close()
+  logger.info({}, 'agent stopped')
+  return AGENT_EXIT.ok
+}
