@@ -2,11 +2,13 @@
 import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import Ajv04 from 'ajv-draft-04'
+import Ajv04Module from 'ajv-draft-04'
 import { describe, expect, it } from 'vitest'
 import { runSigil } from '../../support/cli.js'
 import { tempDir, writeFiles } from '../../support/git.js'
 
+// CommonJS default export: under NodeNext the class is the module's `default`
+const Ajv04 = Ajv04Module.default
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '../../fixtures/lint')
 const fixture = (name: string) => join(FIXTURES, name)
 
