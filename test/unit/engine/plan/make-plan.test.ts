@@ -9,6 +9,8 @@ import { digestDesiredState } from '../../../../engine/plan/desired-digest.js'
 import { liveStateFromDesired } from '../../../../engine/plan/live-from-desired.js'
 import { makePlan } from '../../../../engine/plan/make-plan.js'
 import { compareChanges } from '../../../../engine/plan/order.js'
+import { changedEntryFields } from '../../../../engine/plan/plan-entries.js'
+import { ENTRY_MUTABLE_FIELDS, entryRecordFromLive } from '../../../../engine/plan/records.js'
 import type { Change, LiveState, Plan } from '../../../../engine/plan/types.js'
 import { desiredFromFixture, fixtureMeta, liveFromFixture, loadFixture } from './helpers.js'
 
@@ -320,5 +322,44 @@ describe('digestDesiredState', () => {
     expect(makePlan(desired, liveFromFixture({}), fixtureMeta()).desiredDigest).toBe(
       digestDesiredState(desired),
     )
+  })
+})
+
+describe('changedEntryFields', () => {
+  const live = liveFromFixture({
+    entries: [
+      {
+        id: 'sigil.1',
+        name: 'a',
+        spiffeId: 'spiffe://example.org/a',
+        parentId: T1,
+        selectors: ['unix:uid:1'],
+      },
+    ],
+  }).entries[0]!
+  const record = entryRecordFromLive(live)
+  const other: Record<string, unknown> = {
+    kind: 'Node',
+    name: 'b',
+    x509SvidTtlSeconds: 60,
+    jwtSvidTtlSeconds: 60,
+    dnsNames: ['x'],
+    federatesWith: ['td.example'],
+    hint: 'h',
+    admin: true,
+    downstream: true,
+    protect: true,
+    roles: ['r'],
+    expiresAt: 1,
+    sourceFile: 'other.yaml',
+  }
+
+  it('compares exactly the mutable fields, reporting them in sorted order', () => {
+    expect(Object.keys(other).sort()).toEqual([...ENTRY_MUTABLE_FIELDS].sort())
+    for (const field of ENTRY_MUTABLE_FIELDS) {
+      expect(changedEntryFields(live, { ...record, [field]: other[field] })).toEqual([field])
+    }
+    expect(changedEntryFields(live, { ...record, ...other })).toEqual([...ENTRY_MUTABLE_FIELDS].sort())
+    expect(changedEntryFields(live, record)).toEqual([])
   })
 })
