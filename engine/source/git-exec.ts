@@ -104,10 +104,17 @@ export function isGitTimeout(err: unknown): boolean {
   return err instanceof GitPluginError && err.plugin === 'timeout'
 }
 
-/** Git's message for a failure, with credentials removed and trimmed to a useful length. */
+// progress lines (`remote: …`, `Receiving objects: 42% …`) are noise in an error message
+const PROGRESS = /^(remote: |[A-Z][a-z]+( [a-z]+)*: +\d+%)/
+
+/** Git's message for a failure, without progress lines or credentials, trimmed to a useful length. */
 export function gitErrorText(err: unknown): string {
   const text = err instanceof Error ? err.message : String(err)
-  const cleaned = redactText(text).trim()
+  const lines = redactText(text)
+    .split(/[\r\n]+/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !PROGRESS.test(l))
+  const cleaned = lines.join('\n')
   return cleaned.length > 2000 ? `${cleaned.slice(0, 2000)}…` : cleaned
 }
 

@@ -100,7 +100,8 @@ async function fetch(
   flags: readonly string[],
   refspecs: readonly string[],
 ): Promise<void> {
-  const args = ['fetch', '--no-tags', '--no-write-fetch-head', '--quiet', ...flags, '--end-of-options']
+  // --progress keeps stderr busy during a long transfer, so the no-output timeout only stops a stalled fetch
+  const args = ['fetch', '--no-tags', '--no-write-fetch-head', '--progress', ...flags, '--end-of-options']
   try {
     await runGit(context, [...args, toFetchUrl(url), ...refspecs])
   } catch (err) {
