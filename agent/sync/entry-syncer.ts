@@ -1,7 +1,7 @@
 /**
  * The authorized-entry stream: keeps SyncAuthorizedEntries open, applies every full-state message to
  * the SVID cache and hands the bundle to the agent identity. When the stream ends or the server is
- * unreachable it reconnects with backoff (0.5 s doubling to 30 s, reset by any message) while the
+ * unreachable it reconnects with backoff (0.5 s doubling to 10 s, reset by any message) while the
  * cache keeps serving what it has.
  */
 import type { ServiceError } from '@grpc/grpc-js'
@@ -35,7 +35,7 @@ export interface EntrySyncerDeps {
 }
 
 const MIN_BACKOFF_MS = 500
-const MAX_BACKOFF_MS = 30_000
+const MAX_BACKOFF_MS = 10_000
 
 /** See the module comment. */
 export class EntrySyncer {
