@@ -16,15 +16,16 @@ export interface SourceFlags extends StoreFlags {
 
 const run = promisify(execFile)
 
-/** HEAD of the repository holding `dir`, suffixed `-dirty` when YAML under `path` differs from it; '' outside Git. */
+/** HEAD of the repository holding `dir`; '' outside Git or when YAML under `path` differs from HEAD. */
 async function workingTreeCommit(dir: string, path: string): Promise<string> {
   try {
     const head = (await run('git', ['rev-parse', 'HEAD'], { cwd: dir })).stdout.trim()
     const status = (await run('git', ['status', '--porcelain', '-uall', '--', path || '.'], { cwd: dir }))
       .stdout
-    // plan files and the data directory may live in the tree; only identity YAML makes it dirty
+    // plan files and the data directory may live in the tree; only identity YAML makes it dirty,
+    // and a dirty tree is no commit (docs/plan-format.md: source.commit)
     const dirty = status.split('\n').some((line) => /\.ya?ml"?$/.test(line.trim()))
-    return dirty ? `${head}-dirty` : head
+    return dirty ? '' : head
   } catch {
     return ''
   }
