@@ -287,7 +287,8 @@ describe('clients that reopen streams often', () => {
       const recorder = new StreamRecorder()
       const stop = c.watch('FetchX509SVID', recorder.onMessage, recorder.onEnd)
       await recorder.waitForMessages(1)
-      for (let i = 0; i < 45; i++) await c.fetchX509Svid()
+      for (let i = 0; i < 50; i++) await c.fetchX509Svid()
+      await c.fetchJwtSvid(['still-served'])
       // the watcher's first connection stays open for it; the one reopened after 20 more cancels is the other
       await expect.poll(() => api.connections).toBe(2)
       source.set({ identities: [identity('entry-a', 'workload-a2', [ME], { hint: 'a' })] })
