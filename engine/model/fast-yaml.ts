@@ -125,9 +125,9 @@ function flow(s: string, from: number): unknown {
       ;[value, i] = quoted(s, i)
       skip()
     } else {
-      const rel = s.slice(i).search(/[,\]}]/)
-      if (rel === -1) bail()
-      const stop = i + rel
+      let stop = i
+      for (let c2 = s[stop]; c2 !== ',' && c2 !== ']' && c2 !== '}'; c2 = s[++stop])
+        if (c2 === undefined) bail()
       const text = s.slice(i, stop).trim()
       if (text === '' || text.includes('#')) bail()
       value = plain(text, true)

@@ -1,6 +1,14 @@
 /** Turns a schema-valid document into its typed object, applying the defaults of DESIGN.md §2. */
 import { parseDurationMs } from '../core/duration.js'
-import type { AnyObject, DeletionLimit, Kind, ObjectMeta, ObjectSource, PolicyMatch } from './types.js'
+import type {
+  AnyObject,
+  DeletionLimit,
+  EntrySpec,
+  Kind,
+  ObjectMeta,
+  ObjectSource,
+  PolicyMatch,
+} from './types.js'
 
 type Raw = Readonly<Record<string, unknown>>
 
@@ -18,8 +26,17 @@ export const TRUST_DOMAIN_DEFAULTS = DEFAULTS
 
 const obj = (v: unknown): Raw => (v ?? {}) as Raw
 const strings = (v: unknown): readonly string[] => (v as string[] | undefined) ?? []
-const seconds = (v: unknown): number | undefined =>
-  typeof v === 'string' ? (parseDurationMs(v) as number) / 1000 : undefined
+// the same few durations ("1h", "5m") appear on most entries
+const durationCache = new Map<string, number>()
+function seconds(v: unknown): number | undefined {
+  if (typeof v !== 'string') return undefined
+  let s = durationCache.get(v)
+  if (s === undefined) {
+    s = (parseDurationMs(v) as number) / 1000
+    if (durationCache.size < 1000) durationCache.set(v, s)
+  }
+  return s
+}
 
 function meta(raw: Raw): ObjectMeta {
   const m = obj(raw['metadata'])
@@ -64,26 +81,23 @@ export function normalizeObject(kind: Kind, raw: Raw, source: ObjectSource): Any
         spec: { description: (s['description'] as string | undefined) ?? '', scopes: strings(s['scopes']) },
       }
     case 'Entry': {
+      const spec: { -readonly [K in keyof EntrySpec]: EntrySpec[K] } = {
+        spiffeId: s['spiffeID'] as string,
+        parentId: s['parentID'] as string,
+        selectors: strings(s['selectors']),
+        roles: strings(s['roles']),
+        dnsNames: strings(s['dnsNames']),
+        federatesWith: strings(s['federatesWith']),
+        hint: (s['hint'] as string | undefined) ?? '',
+        admin: s['admin'] === true,
+        downstream: s['downstream'] === true,
+        protect: s['protect'] === true,
+      }
       const x509 = seconds(s['x509SVIDTTL'])
       const jwt = seconds(s['jwtSVIDTTL'])
-      return {
-        ...base,
-        kind,
-        spec: {
-          spiffeId: s['spiffeID'] as string,
-          parentId: s['parentID'] as string,
-          selectors: strings(s['selectors']),
-          roles: strings(s['roles']),
-          ...(x509 === undefined ? {} : { x509SvidTtlSeconds: x509 }),
-          ...(jwt === undefined ? {} : { jwtSvidTtlSeconds: jwt }),
-          dnsNames: strings(s['dnsNames']),
-          federatesWith: strings(s['federatesWith']),
-          hint: (s['hint'] as string | undefined) ?? '',
-          admin: s['admin'] === true,
-          downstream: s['downstream'] === true,
-          protect: s['protect'] === true,
-        },
-      }
+      if (x509 !== undefined) spec.x509SvidTtlSeconds = x509
+      if (jwt !== undefined) spec.jwtSvidTtlSeconds = jwt
+      return { kind, metadata: base.metadata, spec, source, raw }
     }
     case 'Node':
       return {

@@ -69,14 +69,19 @@ function checkDocument(
   locator: SourceLocator,
   out: Diagnostic[],
 ): AnyObject | undefined {
-  const object = objectLabel(value)
-  const report = (d: Omit<Diagnostic, 'severity' | 'span' | 'object'>, at: string, target: 'key' | 'value') =>
+  const report = (
+    d: Omit<Diagnostic, 'severity' | 'span' | 'object'>,
+    at: string,
+    target: 'key' | 'value',
+  ) => {
+    const object = objectLabel(value)
     out.push({
       ...d,
       severity: 'error',
       span: locator.locate(source, at, target),
       ...(object ? { object } : {}),
     })
+  }
   if (!isMapping(value)) {
     report(
       {

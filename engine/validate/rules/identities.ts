@@ -12,6 +12,14 @@ import type { Findings } from '../report.js'
 
 type IdRole = 'spiffeID' | 'parentID'
 
+// parent IDs repeat across thousands of entries; parse each distinct string once per run
+let cache = new Map<string, ReturnType<typeof parseSpiffeId>>()
+function parseCached(raw: string): ReturnType<typeof parseSpiffeId> {
+  let parsed = cache.get(raw)
+  if (!parsed) cache.set(raw, (parsed = parseSpiffeId(raw)))
+  return parsed
+}
+
 /** Checks one ID; returns the parsed ID when it is usable for further rules. */
 function checkId(
   f: Findings,
@@ -21,7 +29,7 @@ function checkId(
   trustDomain: string | undefined,
 ): SpiffeId | undefined {
   const pointer = `/spec/${field}`
-  const parsed = parseSpiffeId(raw)
+  const parsed = parseCached(raw)
   if (!parsed.ok) {
     f.add(
       object,
@@ -54,6 +62,7 @@ function checkId(
 
 /** Runs the identity rules over every Node and Entry. */
 export function checkIdentities(desired: DesiredState, f: Findings): void {
+  cache = new Map()
   const td = desired.trustDomain?.metadata.name
   const nodeIds = new Set<string>()
   const entryIds = new Set<string>()
@@ -109,6 +118,7 @@ export function checkIdentities(desired: DesiredState, f: Findings): void {
     }
   }
   checkCycles(desired.entries, f)
+  cache = new Map()
 }
 
 /** Entries whose parent chain (parentID → entries with that spiffeID → …) comes back to itself. */
