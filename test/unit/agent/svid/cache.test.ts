@@ -60,8 +60,9 @@ function svidFor(e: CachedEntry, notBeforeMs = 0, notAfterMs = 100_000): CachedX
 describe('SVID cache state', () => {
   it('needs an SVID for every new entry and none once stored', () => {
     const a = entry('a')
-    let { state, changed } = applySync(emptyCache(), sync([a]))
-    expect(changed).toBe(true)
+    const first = applySync(emptyCache(), sync([a]))
+    expect(first.changed).toBe(true)
+    let state = first.state
     expect(entriesNeedingSvid(state, 0).map((e) => e.id)).toEqual(['a'])
     state = storeSvid(state, svidFor(a))
     expect(entriesNeedingSvid(state, 10_000)).toEqual([])

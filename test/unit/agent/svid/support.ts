@@ -5,7 +5,7 @@ import { HOUR_MS } from '../../../../engine/core/clock.js'
 import { svidFingerprint, type CachedEntry, type SyncState } from '../../../../agent/svid/cache.js'
 import { SvidRotator, type MintX509Request, type MintX509Result } from '../../../../agent/svid/rotator.js'
 import { SvidCache } from '../../../../agent/svid/svid-cache.js'
-import { FakeClock } from '../../../support/fake-clock.js'
+import type { FakeClock } from '../../../support/fake-clock.js'
 import { seededRandom } from '../../../support/seeded-random.js'
 
 export const silentLogger = { info: () => {}, warn: () => {}, debug: () => {}, error: () => {} }
