@@ -8,6 +8,8 @@ import type { Command } from 'commander'
 import { cryptoRandom } from '../platform/crypto-random.js'
 import { systemClock } from '../platform/system-clock.js'
 import { openAdminClientStore } from '../store/admin-client-store.js'
+import { POSTGRES_URL } from '../store/postgres/database.js'
+import { openPostgresStore } from '../store/postgres-store.js'
 import type { RegistrationStore } from '../store/registration-store.js'
 import { openSqliteStore } from '../store/sqlite-store.js'
 import { CliExit, EXIT } from './exit.js'
@@ -25,7 +27,7 @@ export function addStoreOptions(command: Command): Command {
     .option('--data-dir <dir>', `data directory; the store is <dir>/sigil.db (default ${DEFAULT_DATA_DIR})`)
     .option(
       '--store <store>',
-      'registration store: a SQLite file path or unix:///path/admin.sock of a running server (overrides --data-dir)',
+      'registration store: a SQLite file path, postgres://user@host/db[?schema=s], or unix:///path/admin.sock of a running server (overrides --data-dir)',
     )
 }
 
@@ -49,6 +51,15 @@ export function openStoreFromFlags(flags: StoreFlags, options: { create: boolean
   const target = flags.store
   // a running server's admin socket (engine/api/admin-server.ts)
   if (target !== undefined && /^unix:/i.test(target)) return openAdminClientStore(target)
+  // a PostgreSQL database shared by server replicas (engine/store/postgres-store.ts)
+  if (target !== undefined && POSTGRES_URL.test(target)) {
+    try {
+      return openPostgresStore(target, deps, { create: options.create, maxConnections: 2 })
+    } catch (err) {
+      if (err instanceof TypeError) throw new CliExit(EXIT.failure, `--store: ${err.message}`)
+      throw err
+    }
+  }
   if (target !== undefined && /^(postgres(ql)?|unix|https?):/i.test(target)) {
     throw new CliExit(
       EXIT.failure,

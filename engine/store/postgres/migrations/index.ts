@@ -1,0 +1,13 @@
+import type { Migration } from '../../migrations/index.js'
+import { PG_MIGRATION_001_INITIAL } from './001-initial.js'
+import { PG_MIGRATION_002_NODES } from './002-nodes.js'
+
+/**
+ * Every PostgreSQL migration, in order, with the version numbers and meaning of the SQLite ones
+ * (engine/store/migrations/index.ts): version N here holds what version N holds there. Never edit a
+ * released one; add the next file together with its SQLite twin.
+ */
+export const PG_MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: 'initial', sql: PG_MIGRATION_001_INITIAL },
+  { version: 2, name: 'nodes', sql: PG_MIGRATION_002_NODES },
+]

@@ -1,0 +1,7 @@
+/** The store conformance suite on SQLite files. */
+import { sqliteBackend } from './backends.js'
+import { describeNodeStore } from './node-store.suite.js'
+import { describeRegistrationStore } from './registration-store.suite.js'
+
+describeRegistrationStore(sqliteBackend())
+describeNodeStore(sqliteBackend())
