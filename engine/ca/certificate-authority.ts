@@ -158,6 +158,17 @@ export async function createCertificateAuthority(
   let x509: ActiveX509 | undefined
   let jwt: JwtSigner | undefined
   let dirty = false
+  // one CSPRNG call per 64 serials: per-call overhead of small random reads shows on the leaf hot path
+  let serialPool: Uint8Array = new Uint8Array(0)
+  let serialAt = 0
+  const takeSerial = (): Uint8Array => {
+    if (serialAt + 16 > serialPool.length) {
+      serialPool = random.bytes(16 * 64)
+      serialAt = 0
+    }
+    serialAt += 16
+    return serialPool.subarray(serialAt - 16, serialAt)
+  }
 
   const audit = (record: Omit<CaAuditRecord, 'atMs'>): CaAuditRecord => {
     const full = { atMs: clock.now(), ...record }
@@ -381,7 +392,7 @@ export async function createCertificateAuthority(
       if (now >= active.notAfterMs) throw notReady('x509-authority-expired')
       const dnsNames = params.dnsNames ?? []
       checkX509Request(params.spiffeId, dnsNames, params.ttlMs, trustDomain)
-      const serial = random.bytes(16)
+      const serial = takeSerial()
       const notBeforeMs = Math.max(now - NOT_BEFORE_CUSHION_MS, active.notBeforeMs)
       const notAfterMs = Math.min(now + params.ttlMs, active.notAfterMs)
       const fields = {

@@ -30,10 +30,25 @@ export function derLength(n: number): Buffer {
   throw new TypeError('der value too long')
 }
 
-/** A tag-length-value with the given content chunks. */
+/** A tag-length-value with the given content chunks, written into one allocation (this is the leaf hot path). */
 export function tlv(tag: number, ...content: readonly Uint8Array[]): Buffer {
-  const body = content.length === 1 ? (content[0] as Uint8Array) : Buffer.concat(content)
-  return Buffer.concat([Buffer.from([tag]), derLength(body.length), body])
+  let length = 0
+  for (const c of content) length += c.length
+  const header = length < 0x80 ? 2 : length < 0x100 ? 3 : length < 0x10000 ? 4 : length < 0x1000000 ? 5 : 0
+  if (header === 0) throw new TypeError('der value too long')
+  const out = Buffer.allocUnsafe(header + length)
+  out[0] = tag
+  if (header === 2) out[1] = length
+  else {
+    out[1] = 0x80 | (header - 2)
+    for (let i = header - 1, v = length; i >= 2; i--, v >>>= 8) out[i] = v & 0xff
+  }
+  let at = header
+  for (const c of content) {
+    out.set(c, at)
+    at += c.length
+  }
+  return out
 }
 
 /** SEQUENCE of the given encoded elements. */
@@ -50,8 +65,18 @@ export function derUnsignedInteger(magnitude: Uint8Array): Buffer {
   return tlv(TAG.integer, pad ? Buffer.concat([Buffer.from([0]), bytes]) : bytes)
 }
 
-/** An OBJECT IDENTIFIER from dotted form. */
+const oidCache = new Map<string, Buffer>()
+
+/** An OBJECT IDENTIFIER from dotted form (cached: callers use a handful of constant OIDs). */
 export function derOid(dotted: string): Buffer {
+  const cached = oidCache.get(dotted)
+  if (cached) return cached
+  const encoded = encodeOid(dotted)
+  oidCache.set(dotted, encoded)
+  return encoded
+}
+
+function encodeOid(dotted: string): Buffer {
   const arcs = dotted.split('.').map(Number)
   const out: number[] = []
   for (const arc of [(arcs[0] as number) * 40 + (arcs[1] as number), ...arcs.slice(2)]) {
@@ -64,6 +89,9 @@ export function derOid(dotted: string): Buffer {
 
 /** The dotted form of an OBJECT IDENTIFIER's content octets. */
 export function oidToString(content: Uint8Array): string {
+  // fast path for the certificate extension arc 2.5.29.x, read on every self-check
+  if (content.length === 3 && content[0] === 0x55 && content[1] === 0x1d)
+    return `2.5.29.${content[2] as number}`
   const arcs: number[] = []
   let value = 0
   for (const byte of content) {
