@@ -15,6 +15,7 @@ import {
   type AdminError,
 } from '../store/admin-client-store.js'
 import type { NodeAdmin } from '../store/node-store.js'
+import { dispatchReconcile, isReconcileMethod, type ReconcileControl } from '../reconcile/control.js'
 import type { RegistrationStore } from '../store/registration-store.js'
 import type { ApiLogger } from './agent-handlers.js'
 
@@ -104,6 +105,8 @@ export async function startAdminSocket(options: {
   readonly nodes: NodeAdmin
   readonly logger: ApiLogger
   readonly onCommit?: () => void
+  /** `reconcileStatus`, `reconcileSuspend`, `reconcileResume`, `reconcileNow` (engine/reconcile/control.ts). */
+  readonly reconcile?: ReconcileControl
 }): Promise<AdminSocket> {
   const { store, nodes, logger } = options
   const storeMethods = new Set<string>(ADMIN_STORE_METHODS)
@@ -117,6 +120,8 @@ export async function startAdminSocket(options: {
       if (method === 'commitChanges') options.onCommit?.()
       return result ?? null
     }
+    if (options.reconcile && isReconcileMethod(method))
+      return dispatchReconcile(options.reconcile, method, args)
     if (nodeMethods.has(method)) {
       const fn = nodes[method as (typeof ADMIN_NODE_METHODS)[number]] as (...a: unknown[]) => Promise<unknown>
       return (await fn.apply(nodes, args)) ?? null

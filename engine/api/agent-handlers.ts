@@ -29,6 +29,16 @@ export interface ApiLogger {
   debug(obj: object, msg: string): void
 }
 
+/** Counters the handlers report to (engine/reconcile/metrics.ts implements them). */
+export interface AgentApiMetrics {
+  /** An SVID left the CA: `agent` (attestation or renewal), `x509` or `jwt` workload SVIDs. */
+  svidMinted(type: 'agent' | 'x509' | 'jwt', count?: number): void
+  /** A node attestation failed; `method` is the attestor, `code` the error code. */
+  attestationFailed(method: string, code: string): void
+  /** An attested agent asked for an SVID of an entry not authorized to it. */
+  authorizationDenied(agentId: string): void
+}
+
 export interface AgentHandlerDeps {
   readonly clock: Clock
   readonly logger: ApiLogger
@@ -47,6 +57,7 @@ export interface AgentHandlerDeps {
   readonly signingLimit: RateLimiter
   /** Most SVIDs in one MintX509Svids call; default 500. */
   readonly maxBatch?: number
+  readonly metrics?: AgentApiMetrics
 }
 
 type Handler<Req, Res> = (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => void
@@ -94,13 +105,31 @@ export function agentApiHandlers(deps: AgentHandlerDeps): UntypedServiceImplemen
     return kind === 'x509' ? deps.ttl.x509SvidMs : deps.ttl.jwtSvidMs
   }
 
-  const denyAudit = (node: AttestedNode, entryId: string, svid: 'x509' | 'jwt') =>
-    nodes.appendAudit({
+  const denyAudit = (node: AttestedNode, entryId: string, svid: 'x509' | 'jwt') => {
+    deps.metrics?.authorizationDenied(node.agentId)
+    return nodes.appendAudit({
       atMs: clock.now(),
       actor: node.agentId,
       event: 'mint.denied',
       data: { entryId, svid },
     })
+  }
+
+  // attestation outcomes for the metrics; the error code travels in the status metadata
+  const countAttest =
+    (handler: Handler<AttestRequest, unknown>): Handler<AttestRequest, unknown> =>
+    (call, callback) =>
+      handler(call, (err, res) => {
+        if (!err) deps.metrics?.svidMinted('agent')
+        else {
+          const code = err.metadata?.get('sigil-error-code')[0]
+          deps.metrics?.attestationFailed(
+            call.request.params ?? 'unknown',
+            String(code ?? 'ERR_ATTEST_FAILED'),
+          )
+        }
+        callback(err, res)
+      })
 
   const identify = async (req: AttestRequest, ip: string) => {
     const nowMs = clock.now()
@@ -117,7 +146,7 @@ export function agentApiHandlers(deps: AgentHandlerDeps): UntypedServiceImplemen
     throw invalid('attestation method not enabled on this server', 'method')
   }
 
-  return {
+  const handlers = {
     AttestAgent: unary<AttestRequest, unknown>('AttestAgent', async (call) => {
       const ip = peerIp(call.getPeer())
       deps.attestationLimit.take(ip)
@@ -167,6 +196,7 @@ export function agentApiHandlers(deps: AgentHandlerDeps): UntypedServiceImplemen
         ttlMs: deps.ttl.agentSvidMs,
       })
       await nodes.updateAttestedNodeSvid(node.agentId, svid.serial, svid.notAfterMs, clock.now())
+      deps.metrics?.svidMinted('agent')
       logger.debug({ agentId: node.agentId, serial: svid.serial }, 'agent svid renewed')
       return { svid: wireX509Svid(node.agentId, svid) }
     }),
@@ -193,6 +223,7 @@ export function agentApiHandlers(deps: AgentHandlerDeps): UntypedServiceImplemen
               dnsNames: entry.dnsNames,
               ttlMs: await ttlFor(entry.x509SvidTtlSeconds, 'x509'),
             })
+            deps.metrics?.svidMinted('x509')
             results.push({
               entry_id: p.entry_id,
               status: { code: status.OK, message: '' },
@@ -219,6 +250,7 @@ export function agentApiHandlers(deps: AgentHandlerDeps): UntypedServiceImplemen
         audience: call.request.audience ?? [],
         ttlMs: await ttlFor(entry.jwtSvidTtlSeconds, 'jwt'),
       })
+      deps.metrics?.svidMinted('jwt')
       return { token: jwt.token, expires_at_ms: jwt.expiresAtMs }
     }),
 
@@ -264,6 +296,7 @@ export function agentApiHandlers(deps: AgentHandlerDeps): UntypedServiceImplemen
         )
     },
   }
+  return { ...handlers, AttestAgent: countAttest(handlers.AttestAgent) }
 }
 
 interface AttestRequest {

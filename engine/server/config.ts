@@ -13,6 +13,12 @@ import type { KeyType } from '../ca/key-type.js'
 import { parseDurationMs } from '../core/duration.js'
 import { EngineError } from '../core/errors.js'
 import { parseTrustDomain } from '../core/spiffe-id.js'
+import {
+  resolveReconcileConfig,
+  type ReconcileConfig,
+  type ReconcileConfigFile,
+  type SourceConfigFile,
+} from '../reconcile/config.js'
 
 /** The file's shape (keys are the camelCase of the flags). */
 export interface ServerConfigFile {
@@ -38,6 +44,10 @@ export interface ServerConfigFile {
     joinToken?: { enabled?: boolean }
     k8sPsat?: { clusters: Record<string, K8sPsatClusterConfig> }
   }
+  /** host:port of /healthz, /readyz, /metrics and /hooks/git (docs/reconcile.md). */
+  httpListen?: string
+  source?: SourceConfigFile
+  reconcile?: ReconcileConfigFile
 }
 
 /** The flags of `sigil server` that override the file. */
@@ -48,6 +58,7 @@ export interface ServerFlags {
   readonly listen?: string
   readonly adminSocket?: string
   readonly logLevel?: string
+  readonly httpListen?: string
 }
 
 /** The resolved configuration. */
@@ -74,6 +85,9 @@ export interface ServerConfig {
   }
   readonly joinToken: boolean
   readonly k8sPsatClusters: Readonly<Record<string, K8sPsatClusterConfig>>
+  /** The health/metrics/webhook endpoint; undefined: not served. */
+  readonly httpListen?: { readonly host: string; readonly port: number }
+  readonly reconcile: ReconcileConfig
 }
 
 function configError(problems: string[], data: Record<string, unknown> = {}): EngineError {
@@ -162,6 +176,9 @@ export function resolveServerConfig(flags: ServerFlags, cwd: string): ServerConf
   const logLevel = pick('logLevel') ?? 'info'
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel))
     problems.push(`log level "${logLevel}" is invalid`)
+  const httpText = pick('httpListen')
+  const httpListen = httpText === undefined ? undefined : parseListen(httpText)
+  if (httpText !== undefined && !httpListen) problems.push(`httpListen "${httpText}" is not host:port`)
   const config: ServerConfig = {
     trustDomain,
     dataDir,
@@ -184,6 +201,8 @@ export function resolveServerConfig(flags: ServerFlags, cwd: string): ServerConf
     },
     joinToken: file.nodeAttestors?.joinToken?.enabled ?? true,
     k8sPsatClusters: file.nodeAttestors?.k8sPsat?.clusters ?? {},
+    ...(httpListen ? { httpListen } : {}),
+    reconcile: resolveReconcileConfig(file.source, file.reconcile, cwd, problems),
   }
   if (config.caTtlMs <= 60_000) problems.push('caTtl must exceed 1m')
   if (problems.length > 0) throw configError(problems)

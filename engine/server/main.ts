@@ -7,6 +7,7 @@ import { isEngineError } from '../core/errors.js'
 import { cryptoRandom } from '../platform/crypto-random.js'
 import { createLogger } from '../platform/logger.js'
 import { systemClock } from '../platform/system-clock.js'
+import { alwaysLeader } from '../reconcile/reconciler.js'
 import { resolveServerConfig, type ServerFlags } from './config.js'
 import { startServer } from './run-server.js'
 
@@ -28,7 +29,13 @@ export async function runServerMain(flags: ServerFlags): Promise<number> {
   const logger = createLogger({ level: config.logLevel, name: 'sigil-server' })
   let server
   try {
-    server = await startServer(config, { clock: systemClock, random: cryptoRandom, logger })
+    server = await startServer(config, {
+      clock: systemClock,
+      random: cryptoRandom,
+      logger,
+      // a single server always reconciles; HA replaces this with its leader election
+      leadership: alwaysLeader,
+    })
   } catch (err) {
     if (!isEngineError(err)) throw err
     process.stderr.write(`sigil server: ${err.message} (${err.code})\n`)
@@ -38,6 +45,14 @@ export async function runServerMain(flags: ServerFlags): Promise<number> {
   process.stdout.write(
     `sigil server listening on ${host}:${server.port} (trust domain ${server.trustDomain}, admin socket ${server.adminSocket})\n`,
   )
+  if (server.httpPort !== undefined && config.httpListen) {
+    const httpHost = config.httpListen.host.includes(':')
+      ? `[${config.httpListen.host}]`
+      : config.httpListen.host
+    process.stdout.write(
+      `sigil server http endpoint on ${httpHost}:${server.httpPort} (/healthz /readyz /metrics /hooks/git)\n`,
+    )
+  }
   logger.info({ host: server.host, port: server.port, trustDomain: server.trustDomain }, 'server started')
   await new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {

@@ -19,6 +19,10 @@ import type { KeySource } from '../ca/key-manager.js'
 import { DAY_MS, type Clock } from '../core/clock.js'
 import { EngineError } from '../core/errors.js'
 import type { Random } from '../core/random.js'
+import { SIGIL_VERSION } from '../cli/version.js'
+import { createServerMetrics, type ServerMetrics } from '../reconcile/metrics.js'
+import { alwaysLeader, type Leadership, type Reconciler } from '../reconcile/reconciler.js'
+import { startReconcileRuntime } from '../reconcile/runtime.js'
 import type { NodeStore } from '../store/node-store.js'
 import type { RegistrationStore } from '../store/registration-store.js'
 import { openSqliteNodeStore } from '../store/sqlite-nodes.js'
@@ -31,6 +35,8 @@ export interface ServerDeps {
   readonly logger: ApiLogger & { error(obj: object, msg: string): void }
   /** Tests hand out fixture keys; default: node:crypto. */
   readonly keySource?: KeySource
+  /** "May this replica reconcile?" (HA leader election); default: always. */
+  readonly leadership?: Leadership
 }
 
 /** A running server. */
@@ -41,6 +47,10 @@ export interface RunningServer {
   readonly adminSocket: string
   readonly store: RegistrationStore
   readonly ca: CertificateAuthority
+  readonly metrics: ServerMetrics
+  readonly reconciler: Reconciler
+  /** Port of the health/metrics/webhook endpoint, when `httpListen` is configured. */
+  readonly httpPort?: number
   /** Stops accepting, ends streams, closes the store. Idempotent. */
   close(): Promise<void>
 }
@@ -67,6 +77,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
   const closeAll = async () => {
     for (const fn of cleanup.splice(0).reverse()) await fn().catch(() => {})
   }
+  const metrics = createServerMetrics()
   try {
     ensureWritableDataDir(config.dataDir)
     const dbPath = join(config.dataDir, 'sigil.db')
@@ -120,6 +131,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
       ca,
       sync,
       trustDomain,
+      metrics,
       joinTokens: config.joinToken,
       ...(Object.keys(config.k8sPsatClusters).length > 0
         ? { k8sPsat: createK8sPsatAttestor(trustDomain, config.k8sPsatClusters) }
@@ -137,12 +149,28 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
     })
     cleanup.push(() => api.close())
     const refresh = () => void sync.refresh()
+    const reconcile = await startReconcileRuntime({
+      dataDir: config.dataDir,
+      reconcile: config.reconcile,
+      ...(config.httpListen ? { httpListen: config.httpListen } : {}),
+      store,
+      ca,
+      clock,
+      random,
+      logger,
+      metrics,
+      leadership: deps.leadership ?? alwaysLeader,
+      sigilVersion: SIGIL_VERSION,
+      onApplied: refresh,
+    })
+    cleanup.push(() => reconcile.close())
     const admin: AdminSocket = await startAdminSocket({
       path: config.adminSocket,
       store,
       nodes: createNodeAdmin(nodes, { clock, random, onChange: refresh }),
       logger,
       onCommit: refresh,
+      reconcile: reconcile.reconciler,
     })
     cleanup.push(() => admin.close())
 
@@ -161,6 +189,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
           if (records.length > 0) writeBundle()
           await nodes.pruneJoinTokens(clock.now() - DAY_MS)
         } catch (err) {
+          metrics.rotationFailures.inc()
           logger.warn({ err: (err as Error).message }, 'ca rotation tick failed')
         }
       }
@@ -169,6 +198,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
       sync.run(config.syncPollIntervalMs, controller.signal),
       api.run(controller.signal),
       rotateLoop(controller.signal),
+      reconcile.run(controller.signal),
     ])
     // cleanup runs in reverse: the loops stop first, so no tick touches a closed store
     cleanup.push(async () => {
@@ -183,6 +213,9 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
       adminSocket: admin.path,
       store,
       ca,
+      metrics,
+      reconciler: reconcile.reconciler,
+      ...(reconcile.http ? { httpPort: reconcile.http.port } : {}),
       close: () => (closing ??= closeAll()),
     }
   } catch (err) {

@@ -18,6 +18,8 @@ import { register as registerPolicy } from './policy.js'
 import { register as registerWorkload } from './workload.js'
 import { register as registerImport } from './import.js'
 import { register as registerExport } from './export.js'
+import { register as registerStatus } from './status.js'
+import { register as registerReconcile } from './reconcile.js'
 
 export function registerCommands(_program: Command): void {
   // commands register here, one line each
@@ -39,4 +41,6 @@ export function registerCommands(_program: Command): void {
   registerAuthz(_program)
   registerImport(_program)
   registerExport(_program)
+  registerStatus(_program)
+  registerReconcile(_program)
 }

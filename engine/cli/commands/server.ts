@@ -15,6 +15,10 @@ export function register(program: Command): void {
     .option('--trust-domain <name>', 'trust domain (needed the first time; remembered in the data dir)')
     .option('--listen <host:port>', 'agent API address (default 0.0.0.0:8081; port 0 picks one)')
     .option('--admin-socket <path>', 'admin socket (default <data-dir>/admin/admin.sock)')
+    .option(
+      '--http-listen <host:port>',
+      'serve /healthz, /readyz, /metrics and /hooks/git here (off by default)',
+    )
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (default info)')
     .action(action((opts: Parameters<typeof runServerMain>[0]) => runServerMain(opts)))
 }

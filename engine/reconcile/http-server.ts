@@ -1,0 +1,130 @@
+/**
+ * The server's plain-HTTP endpoint (SHELL): `/healthz` (the process answers), `/readyz` (store open,
+ * CA ready, a good state in force), `/metrics` (Prometheus text) and `POST /hooks/git` (webhook).
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { EngineError } from '../core/errors.js'
+import type { ServerMetrics } from './metrics.js'
+import type { ReconcileLogger } from './reconciler.js'
+import { checkWebhook } from './webhook.js'
+
+/** Largest webhook body read, bytes (GitHub caps push payloads at 25 MB; only `ref` is used). */
+export const MAX_WEBHOOK_BODY = 25 * 1024 * 1024
+
+/** One readiness check per component. */
+export type Readiness = () => Promise<Readonly<Record<string, boolean>>>
+
+export interface HttpEndpointOptions {
+  readonly host: string
+  /** 0 picks a free port. */
+  readonly port: number
+  readonly metrics: ServerMetrics
+  readonly readiness: Readiness
+  readonly logger: ReconcileLogger
+  /** Absent: `/hooks/git` answers 404 (no secret configured, so no unauthenticated triggers). */
+  readonly webhook?: {
+    readonly secret: string
+    readonly ref?: string
+    /** Queues a cycle; false when suspended. */
+    readonly trigger: (reason: string) => boolean
+  }
+}
+
+export interface HttpEndpoint {
+  readonly host: string
+  readonly port: number
+  close(): Promise<void>
+}
+
+function send(res: ServerResponse, status: number, body: unknown, type = 'application/json'): void {
+  const text = type === 'application/json' ? JSON.stringify(body) : String(body)
+  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(text) })
+  res.end(text)
+}
+
+function readBody(req: IncomingMessage, max: number): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length
+      if (size > max) {
+        resolve(undefined)
+        req.resume()
+      } else chunks.push(chunk)
+    })
+    req.on('end', () => resolve(size > max ? undefined : Buffer.concat(chunks)))
+    req.on('error', reject)
+  })
+}
+
+async function hook(req: IncomingMessage, res: ServerResponse, options: HttpEndpointOptions): Promise<void> {
+  const { webhook, metrics, logger } = options
+  if (!webhook) return send(res, 404, { error: 'webhook not configured' })
+  const body = await readBody(req, MAX_WEBHOOK_BODY)
+  if (!body) return send(res, 413, { error: 'payload too large' })
+  const verdict = checkWebhook(req.headers, body, webhook)
+  let result: string = verdict.result
+  if (verdict.result === 'accepted' && !webhook.trigger(`webhook:${verdict.provider}`)) result = 'ignored'
+  metrics.webhooks.inc({ provider: verdict.provider, result })
+  // the signature and token headers are never logged
+  logger[verdict.status === 401 ? 'warn' : 'debug'](
+    { provider: verdict.provider, result, ...(verdict.ref ? { ref: verdict.ref } : {}) },
+    verdict.status === 401 ? 'webhook signature rejected' : 'webhook received',
+  )
+  if (verdict.status !== 202) return send(res, verdict.status, { error: verdict.reason ?? verdict.result })
+  send(res, 202, {
+    triggered: result === 'accepted',
+    ...(result === 'accepted' ? {} : { reason: verdict.reason ?? 'suspended' }),
+  })
+}
+
+async function route(req: IncomingMessage, res: ServerResponse, options: HttpEndpointOptions): Promise<void> {
+  const path = (req.url ?? '').split('?')[0]
+  if (path === '/hooks/git') {
+    if (req.method !== 'POST') return send(res, 405, { error: 'use POST' })
+    return hook(req, res, options)
+  }
+  if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, { error: 'use GET' })
+  if (path === '/healthz') return send(res, 200, { status: 'ok' })
+  if (path === '/readyz') {
+    const checks = await options.readiness()
+    const ready = Object.values(checks).every(Boolean)
+    return send(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', checks })
+  }
+  if (path === '/metrics') return send(res, 200, await options.metrics.render(), options.metrics.contentType)
+  send(res, 404, { error: 'not found' })
+}
+
+/** Starts the endpoint; ERR_API_UNAVAILABLE when the address is taken. */
+export async function startHttpEndpoint(options: HttpEndpointOptions): Promise<HttpEndpoint> {
+  const server: Server = createServer((req, res) => {
+    route(req, res, options).catch((err: unknown) => {
+      options.logger.warn({ err: (err as Error).message }, 'http endpoint error')
+      if (!res.headersSent) send(res, 500, { error: 'internal error' })
+    })
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        new EngineError(
+          'ERR_API_UNAVAILABLE',
+          `cannot listen on ${options.host}:${options.port}: ${err.code ?? err.message}`,
+          { cause: err, data: { host: options.host, port: options.port, reason: err.code ?? 'listen' } },
+        ),
+      ),
+    )
+    server.listen(options.port, options.host, () => resolve())
+  })
+  const address = server.address() as AddressInfo
+  return {
+    host: address.address,
+    port: address.port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        server.closeAllConnections()
+      }),
+  }
+}
