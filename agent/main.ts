@@ -4,7 +4,7 @@
  * Workload API on a Unix socket. SIGTERM or SIGINT closes the socket (removing the file) and
  * resolves with exit code 0.
  */
-import { rmSync } from 'node:fs'
+import { readFileSync, rmSync } from 'node:fs'
 import { createCsr } from '../engine/ca/csr.js'
 import type { Clock } from '../engine/core/clock.js'
 import { isEngineError } from '../engine/core/errors.js'
@@ -15,13 +15,13 @@ import { systemClock } from '../engine/platform/system-clock.js'
 import { resolveAgentConfig, type AgentConfig, type AgentFlags } from './attest/agent-config.js'
 import { AgentIdentity } from './attest/agent-identity.js'
 import { obtainAgentIdentity, type AttestOptions } from './attest/node-attestor.js'
+import { entriesNeedingSvid } from './svid/cache.js'
 import { SvidRotator } from './svid/rotator.js'
 import { SvidCache } from './svid/svid-cache.js'
 import { EntrySyncer } from './sync/entry-syncer.js'
 import { systemUnixHooks } from './workload-attestors/system-hooks.js'
 import { createUnixAttestor } from './workload-attestors/unix.js'
-import { startWorkloadApi } from './workload-api/server.js'
-import { readFileSync } from 'node:fs'
+import { startWorkloadApi, type WorkloadApiServer } from './workload-api/server.js'
 
 /** Exit codes of `sigil agent`. */
 export const AGENT_EXIT = { ok: 0, failed: 1, badConfig: 2 } as const
@@ -56,7 +56,32 @@ function attestOptions(config: AgentConfig): AttestOptions {
   }
 }
 
-/** Attests and starts every loop and the Workload API. */
+/** How long the agent waits for its first sync and SVIDs before it serves anyway. */
+const READY_TIMEOUT_MS = 5000
+
+/** Resolves once synced with every entry holding an SVID, or after `timeoutMs` (server down). */
+async function firstSvids(
+  cache: SvidCache,
+  synced: () => boolean,
+  clock: Clock,
+  timeoutMs: number,
+): Promise<void> {
+  const ready = () => synced() && entriesNeedingSvid(cache.state, clock.now()).length === 0
+  if (ready()) return
+  const timeout = new AbortController()
+  let unsubscribe = () => {}
+  const done = new Promise<void>((resolve) => {
+    unsubscribe = cache.subscribe(new Set(), () => ready() && resolve())
+  })
+  await Promise.race([done, clock.sleep(timeoutMs, timeout.signal).catch(() => {})])
+  timeout.abort()
+  unsubscribe()
+}
+
+/**
+ * Attests and starts every loop, then the Workload API: after the first sync and mint (at most
+ * 5 s), so workloads started with the agent are not refused while their SVIDs are being minted.
+ */
 export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<RunningAgent> {
   const { clock, random, logger } = deps
   const options = attestOptions(config)
@@ -83,17 +108,26 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
     createCsr: (id) => createCsr(id),
     logger,
   })
-  const api = await startWorkloadApi({
-    socketPath: config.socketPath,
-    source: cache,
-    attestors: [createUnixAttestor(systemUnixHooks)],
-    logger,
-  })
   const loops = Promise.all([
     identity.run(controller.signal),
     syncer.run(controller.signal),
     rotator.run(controller.signal),
   ])
+  await firstSvids(cache, () => syncer.received > 0, clock, READY_TIMEOUT_MS)
+  let api: WorkloadApiServer
+  try {
+    api = await startWorkloadApi({
+      socketPath: config.socketPath,
+      source: cache,
+      attestors: [createUnixAttestor(systemUnixHooks)],
+      logger,
+    })
+  } catch (err) {
+    controller.abort()
+    await loops
+    identity.close()
+    throw err
+  }
   let closing: Promise<void> | undefined
   return {
     spiffeId: identity.spiffeId,
