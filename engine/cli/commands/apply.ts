@@ -1,86 +1,13 @@
 /** `sigil apply`: a saved plan exactly as reviewed, or plan → show → confirm → apply. */
-import { readFileSync, statSync } from 'node:fs'
 import { type Command, InvalidArgumentError, Option } from 'commander'
-import { applyPlan, type ApplyOptions, type ApplyResult } from '../../apply/apply-plan.js'
 import { parseDeletionLimit } from '../../apply/deletion-limit.js'
-import { NotConfirmedError } from '../../apply/errors.js'
-import { sha256Hex } from '../../core/digest.js'
 import type { DeletionLimit } from '../../model/types.js'
-import { decodePlan, encodePlan } from '../../plan/codec.js'
-import { systemClock } from '../../platform/system-clock.js'
-import type { RegistrationStore } from '../../store/registration-store.js'
 import { action } from '../action.js'
-import { EXIT } from '../exit.js'
-import { progressReporter, stylerFor } from '../output.js'
-import { osActor } from '../plan-apply/actor.js'
-import { askToApply, canAsk } from '../plan-apply/confirm.js'
-import { planFromFlags, type PlanFlags } from '../plan-apply/make-cli-plan.js'
-import { PLAN_FORMATS, renderPlan, type PlanFormat } from '../plan-apply/render.js'
+import type { ApplyFlags } from '../plan-apply/run-apply.js'
 import { addSourceOptions } from '../plan-apply/source-options.js'
-import { addStoreOptions, withStore } from '../store-options.js'
+import { addStoreOptions } from '../store-options.js'
 
-interface ApplyFlags extends PlanFlags {
-  readonly autoApprove?: boolean
-  readonly maxDeletions?: DeletionLimit
-  readonly allowEmpty?: boolean
-  readonly allowProtectedDelete?: boolean
-  readonly format: PlanFormat
-}
-
-const isFile = (path: string) => statSync(path, { throwIfNoEntry: false })?.isFile() ?? false
-
-function applyOptions(flags: ApplyFlags, planDigest: string): ApplyOptions {
-  const progress = progressReporter('applying')
-  return {
-    actor: osActor(),
-    planDigest,
-    ...(flags.maxDeletions ? { maxDeletions: flags.maxDeletions } : {}),
-    allowEmpty: flags.allowEmpty ?? false,
-    allowProtectedDelete: flags.allowProtectedDelete ?? false,
-    onProgress: (done, total) => (done === total ? progress.done() : progress.update(done, total)),
-  }
-}
-
-function report(result: ApplyResult): void {
-  const changed = result.created + result.updated + result.deleted
-  process.stdout.write(
-    changed === 0
-      ? `No changes. Store revision ${result.revision}.\n`
-      : `Apply complete: ${result.created} created, ${result.updated} updated, ${result.deleted} deleted. Store revision ${result.baseRevision} → ${result.revision}.\n`,
-  )
-}
-
-async function applySaved(path: string, flags: ApplyFlags, store: RegistrationStore): Promise<number> {
-  const text = readFileSync(path, 'utf8')
-  const plan = decodePlan(text)
-  report(await applyPlan(store, plan, applyOptions(flags, sha256Hex(text)), { clock: systemClock }))
-  return EXIT.ok
-}
-
-async function planAndApply(
-  dir: string | undefined,
-  flags: ApplyFlags,
-  store: RegistrationStore,
-): Promise<number> {
-  const plan = await planFromFlags(dir, flags, store)
-  process.stdout.write(renderPlan(plan, flags.format, stylerFor(process.stdout)))
-  if (plan.changes.length === 0) return EXIT.ok
-  if (!flags.autoApprove) {
-    if (!canAsk()) throw new NotConfirmedError(false)
-    if (!(await askToApply())) throw new NotConfirmedError(true)
-  }
-  const digest = sha256Hex(encodePlan(plan))
-  report(await applyPlan(store, plan, applyOptions(flags, digest), { clock: systemClock }))
-  return EXIT.ok
-}
-
-/** A saved plan when `target` is a file, else plan the directory (default .) and apply after confirmation. */
-export async function runApply(target: string | undefined, flags: ApplyFlags): Promise<number> {
-  const saved = target !== undefined && isFile(target)
-  return withStore(flags, { create: !saved }, (store) =>
-    saved ? applySaved(target, flags, store) : planAndApply(target, flags, store),
-  )
-}
+const PLAN_FORMATS = ['text', 'json', 'markdown']
 
 function deletionLimit(text: string): DeletionLimit {
   const limit = parseDeletionLimit(text)
@@ -111,5 +38,9 @@ export function register(program: Command): void {
         .choices(PLAN_FORMATS)
         .default('text'),
     )
-    .action(action((target: string | undefined, flags: ApplyFlags) => runApply(target, flags)))
+    .action(
+      action(async (target: string | undefined, flags: ApplyFlags) =>
+        (await import('../plan-apply/run-apply.js')).runApply(target, flags),
+      ),
+    )
 }

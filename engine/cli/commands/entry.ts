@@ -1,6 +1,5 @@
 /** `sigil entry list|show`: the registration entries in the store, managed and unmanaged. */
 import { type Command, Option } from 'commander'
-import { stringify } from 'yaml'
 import type { LiveEntry } from '../../plan/types.js'
 import type { RegistrationStore } from '../../store/registration-store.js'
 import { action } from '../action.js'
@@ -70,9 +69,9 @@ function textOf(e: Shown): string {
   return lines.map(([k, v]) => `${style.bold(k.padEnd(15))}: ${v}`).join('\n') + '\n'
 }
 
-function render(entries: Shown[], format: EntryFormat, single: boolean): string {
+async function render(entries: Shown[], format: EntryFormat, single: boolean): Promise<string> {
   if (format === 'json') return JSON.stringify(single ? entries[0] : { entries }, null, 2) + '\n'
-  if (format === 'yaml') return stringify(single ? entries[0] : { entries })
+  if (format === 'yaml') return (await import('yaml')).stringify(single ? entries[0] : { entries })
   const managed = entries.filter((e) => e.managed).length
   const body = entries.map(textOf).join('\n')
   return single
@@ -84,7 +83,7 @@ async function list(flags: EntryFlags): Promise<number> {
   return withStore(flags, { create: false }, async (store) => {
     const prefix = await ownershipPrefix(store)
     const entries = (await allEntries(store, flags)).map((e) => ({ ...e, managed: e.id.startsWith(prefix) }))
-    process.stdout.write(render(entries, flags.format, false))
+    process.stdout.write(await render(entries, flags.format, false))
     return EXIT.ok
   })
 }
@@ -98,7 +97,9 @@ async function show(id: string, flags: EntryFlags): Promise<number> {
         EXIT.failure,
         `no entry with id ${id} (sigil entry list --spiffe-id finds entries by SPIFFE ID)`,
       )
-    process.stdout.write(render([{ ...entry, managed: entry.id.startsWith(prefix) }], flags.format, true))
+    process.stdout.write(
+      await render([{ ...entry, managed: entry.id.startsWith(prefix) }], flags.format, true),
+    )
     return EXIT.ok
   })
 }

@@ -1,5 +1,5 @@
 // A process killed at any moment of a large apply leaves the store at the old or the new revision.
-// The child applies 4,000 writes; a seeded schedule SIGKILLs it after opening the store, at progress
+// The child applies 3,000 writes; a seeded schedule SIGKILLs it after opening the store, at progress
 // marks inside the transaction, or after a random delay. Loops of hundreds: test/stress/.
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
@@ -8,8 +8,8 @@ import { FakeClock } from '../../support/fake-clock.js'
 import { seededRandom } from '../../support/seeded-random.js'
 import { type CrashScenario, killSchedule, prepareCrashScenario, runAndKill } from './crash-support.js'
 
-const ENTRIES = 2000
-const KILLS = Number(process.env['SIGIL_CRASH_KILLS'] ?? 24)
+const ENTRIES = 1500
+const KILLS = Number(process.env['SIGIL_CRASH_KILLS'] ?? 20)
 
 describe('crash during apply', () => {
   let scenario: CrashScenario
