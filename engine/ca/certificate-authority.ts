@@ -64,7 +64,7 @@ export interface WorkloadX509SvidParams {
 export interface MintedX509Svid {
   readonly certChainDer: Buffer[]
   readonly notAfterMs: number
-  /** Lowercase hex of the leaf serial. */
+  /** Lowercase hex of the leaf serial number (no sign-padding byte). */
   readonly serial: string
 }
 
@@ -422,7 +422,7 @@ export async function createCertificateAuthority(
       return {
         certChainDer: [leaf, ...active.chainTail],
         notAfterMs: cert.notAfterMs,
-        serial: cert.serial.toString('hex'),
+        serial: (cert.serial[0] === 0 ? cert.serial.subarray(1) : cert.serial).toString('hex'),
       }
     },
     signJwtSvid(params) {
