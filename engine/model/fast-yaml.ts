@@ -38,18 +38,44 @@ const CORE_NUMBER =
   /^(?:0o[0-7]+|0x[0-9a-fA-F]+|[-+]?[0-9]+(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?|[-+]?\.[0-9]+(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/
 // first characters that are YAML indicators, or that we leave to js-yaml (-, +, ., digits handled below)
 const BAD_FIRST = new Set([...'-?:,[]{}#&*!|>\'"%@`+.'])
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f]/
 // characters js-yaml rejects or treats specially anywhere in a file: leave such files to it
 // eslint-disable-next-line no-control-regex
 const UNUSUAL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]/
 
+// a YAML line's whitespace is spaces only here (tabs send the file to js-yaml); never String#trim,
+// which would also strip Unicode spaces that YAML treats as content
+function trimSpaces(s: string): string {
+  let a = 0
+  let b = s.length
+  while (a < b && s.charCodeAt(a) === 32) a++
+  while (b > a && s.charCodeAt(b - 1) === 32) b--
+  return a === 0 && b === s.length ? s : s.slice(a, b)
+}
+
+const validKeys = new Set<string>()
+function checkKey(key: string, seen: Record<string, unknown>): void {
+  if (!validKeys.has(key)) {
+    if (!KEY.test(key) || RESERVED_KEYS.has(key)) bail()
+    if (validKeys.size < 10_000) validKeys.add(key)
+  }
+  // values are never undefined; inherited names such as "toString" merely bail to js-yaml
+  if (seen[key] !== undefined) bail()
+}
+
 /** Resolves a plain scalar per the YAML 1.2 core schema, or bails on forms it leaves to js-yaml. */
-function plain(text: string, flow: boolean): unknown {
+function plain(text: string): unknown {
   if (text === '') return null
-  if (BAD_FIRST.has(text[0] as string) || CONTROL.test(text) || text.endsWith(':')) bail()
-  if (text.includes(': ') || text.includes(' #') || /[[\]{}]/.test(text) || (flow && text.includes(',')))
-    bail()
+  const c0 = text.charCodeAt(0)
+  if (BAD_FIRST.has(text[0] as string)) bail()
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    // ": " or a final ":" would start a mapping, " #" a comment, brackets a flow collection
+    if (c === 58) {
+      const next = text.charCodeAt(i + 1)
+      if (next === 32 || i + 1 === text.length) bail()
+    } else if ((c === 35 && text.charCodeAt(i - 1) === 32) || c === 91 || c === 93 || c === 123 || c === 125)
+      bail()
+  }
   switch (text) {
     case '~':
     case 'null':
@@ -65,32 +91,35 @@ function plain(text: string, flow: boolean): unknown {
     case 'FALSE':
       return false
   }
-  if (SIMPLE_INT.test(text)) return Number(text)
-  if (CORE_NUMBER.test(text)) bail()
+  if (c0 >= 48 && c0 <= 57) {
+    if (SIMPLE_INT.test(text)) return Number(text)
+    if (CORE_NUMBER.test(text)) bail()
+  }
   return text
 }
 
-/** A quoted scalar starting at `s[0]`; returns the value and the index after the closing quote. */
+/** A quoted scalar starting at `s[from]`; returns the value and the index after the closing quote. */
 function quoted(s: string, from: number): [string, number] {
   const q = s[from] as string
   const end = s.indexOf(q, from + 1)
   if (end === -1) bail()
   const body = s.slice(from + 1, end)
-  if ((q === '"' && body.includes('\\')) || CONTROL.test(body)) bail()
+  if (q === '"' && body.includes('\\')) bail()
   if (q === "'" && s[end + 1] === "'") bail()
   return [body, end + 1]
 }
 
-/** Rest of a line after a value must be empty or a comment. */
+/** What follows a value on its line must be nothing, or spaces and a comment. */
 function expectEnd(s: string, from: number): void {
-  const rest = s.slice(from)
-  if (rest.trim() !== '' && !/^\s+#/.test(rest)) bail()
+  let i = from
+  while (s.charCodeAt(i) === 32) i++
+  if (i < s.length && !(i > from && s[i] === '#')) bail()
 }
 
-/** Strips a trailing ` # comment` from a plain scalar line remainder. */
+/** Strips a trailing ` # comment` from the rest of a line holding a plain scalar. */
 function stripComment(s: string): string {
   const hash = s.indexOf(' #')
-  return (hash === -1 ? s : s.slice(0, hash)).trimEnd()
+  return trimSpaces(hash === -1 ? s : s.slice(0, hash))
 }
 
 /** A one-line flow sequence or mapping of scalars starting at `s[from]`; nested collections bail. */
@@ -101,7 +130,7 @@ function flow(s: string, from: number): unknown {
   const map: Record<string, unknown> = {}
   let i = from + 1
   const skip = () => {
-    while (s[i] === ' ') i++
+    while (s.charCodeAt(i) === 32) i++
   }
   skip()
   if (s[i] === close) {
@@ -115,7 +144,7 @@ function flow(s: string, from: number): unknown {
       const colon = s.indexOf(':', i)
       if (colon === -1 || s[colon + 1] !== ' ') bail()
       key = s.slice(i, colon)
-      if (!KEY.test(key) || RESERVED_KEYS.has(key) || Object.hasOwn(map, key)) bail()
+      checkKey(key, map)
       i = colon + 1
       skip()
     }
@@ -126,11 +155,12 @@ function flow(s: string, from: number): unknown {
       skip()
     } else {
       let stop = i
-      for (let c2 = s[stop]; c2 !== ',' && c2 !== ']' && c2 !== '}'; c2 = s[++stop])
-        if (c2 === undefined) bail()
-      const text = s.slice(i, stop).trim()
-      if (text === '' || text.includes('#')) bail()
-      value = plain(text, true)
+      for (let c2 = s[stop]; c2 !== ',' && c2 !== ']' && c2 !== '}'; c2 = s[++stop]) {
+        if (c2 === undefined || c2 === '#') bail()
+      }
+      const text = trimSpaces(s.slice(i, stop))
+      if (text === '') bail()
+      value = plain(text)
       i = stop
     }
     if (key === undefined) seq.push(value)
@@ -156,7 +186,7 @@ function inline(s: string): unknown {
     return v
   }
   if (c === '[' || c === '{') return flow(s, 0)
-  return plain(stripComment(s), false)
+  return plain(stripComment(s))
 }
 
 interface Line {
@@ -177,7 +207,7 @@ class Parser {
     const out: unknown[] = []
     for (let line = this.lines[this.i]; line && line.indent === indent; line = this.lines[this.i]) {
       if (!line.text.startsWith('- ')) break
-      const rest = line.text.slice(2).trimStart()
+      const rest = trimSpaces(line.text.slice(2))
       if (rest === '' || /^[^\s"'[{]*:(\s|$)/.test(rest)) bail()
       out.push(inline(rest))
       this.i++
@@ -193,11 +223,10 @@ class Parser {
       const colon = line.text.indexOf(':')
       if (colon <= 0) bail()
       const key = line.text.slice(0, colon)
-      const after = line.text.slice(colon + 1)
-      if (!KEY.test(key) || RESERVED_KEYS.has(key) || Object.hasOwn(out, key)) bail()
-      if (after !== '' && !after.startsWith(' ')) bail()
+      checkKey(key, out)
+      if (colon + 1 < line.text.length && line.text.charCodeAt(colon + 1) !== 32) bail()
       this.i++
-      const rest = after.trim()
+      const rest = trimSpaces(line.text.slice(colon + 1))
       if (rest !== '' && !rest.startsWith('#')) {
         out[key] = inline(rest)
         continue
@@ -247,31 +276,35 @@ export function fastLoadAll(text: string): FastLoad | undefined {
     while (offset <= text.length) {
       const nl = text.indexOf('\n', offset)
       const stop = nl === -1 ? text.length : nl
-      const raw = text.slice(offset, stop)
       lineNo++
-      if (raw.startsWith('---')) {
-        if (raw.slice(3).trim() !== '') bail()
+      let indent = offset
+      while (text.charCodeAt(indent) === 32) indent++
+      let last = stop
+      while (last > indent && text.charCodeAt(last - 1) === 32) last--
+      const c0 = text.charCodeAt(offset)
+      if (
+        c0 === 45 &&
+        text.startsWith('---', offset) &&
+        (last === offset + 3 || text.charCodeAt(offset + 3) === 32)
+      ) {
+        if (last !== offset + 3) bail()
         finish()
         doc = []
         start = offset
         end = stop
         explicit = true
         firstLine = lastLine = lineNo
-        lastLength = raw.trimEnd().length
-      } else if (raw.startsWith('...') || raw.startsWith('%')) bail()
-      else {
-        const trimmed = raw.trimStart()
-        if (trimmed !== '' && !trimmed.startsWith('#')) {
-          if (start === -1) {
-            start = offset
-            firstLine = lineNo
-          }
-          const content = trimmed.trimEnd()
-          doc.push({ indent: raw.length - trimmed.length, text: content })
-          end = stop
-          lastLine = lineNo
-          lastLength = raw.length - trimmed.length + content.length
+        lastLength = 3
+      } else if (c0 === 37 || (c0 === 46 && text.startsWith('...', offset))) bail()
+      else if (last > indent && text.charCodeAt(indent) !== 35) {
+        if (start === -1) {
+          start = offset
+          firstLine = lineNo
         }
+        doc.push({ indent: indent - offset, text: text.slice(indent, last) })
+        end = stop
+        lastLine = lineNo
+        lastLength = last - offset
       }
       if (nl === -1) break
       offset = nl + 1

@@ -34,7 +34,7 @@ export class LineIndex {
   /** The span of `[start, end)`, trailing whitespace and line breaks trimmed; never empty. */
   span(start: number, end: number): SourceSpan {
     let stop = Math.min(end, this.text.length)
-    while (stop > start + 1 && /\s/.test(this.text[stop - 1] as string)) stop--
+    while (stop > start + 1 && /[ \t\r\n]/.test(this.text[stop - 1] as string)) stop--
     const from = this.position(start)
     const to = this.position(Math.max(stop, start + 1))
     return { file: this.file, line: from.line, column: from.column, endLine: to.line, endColumn: to.column }

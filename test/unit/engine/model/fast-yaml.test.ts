@@ -73,6 +73,13 @@ describe('fastLoadAll', () => {
     expect(agree(text)).toBe('fast')
   })
 
+  it.each(['a: b\u00a0\n', '\u00a0a: 1\n', 'a: [\u00a0b ]\n', 'a: "x"\u00a0\n', 'a: \u3000\n'])(
+    'treats only spaces as whitespace, like js-yaml: %j',
+    (text) => {
+      agree(text)
+    },
+  )
+
   it.each(BAILS)('leaves unusual YAML to js-yaml: %j', (text) => {
     expect(fastLoadAll(text)).toBeUndefined()
   })
