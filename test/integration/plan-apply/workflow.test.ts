@@ -3,6 +3,7 @@
 // entries untouched → protected entries → empty target → --base-ref preview → audit.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import Database from 'better-sqlite3'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { openSqliteStore } from '../../../engine/store/sqlite-store.js'
 import { FakeClock } from '../../support/fake-clock.js'
@@ -219,5 +220,12 @@ describe('sigil plan / apply workflow', () => {
     const rows = (JSON.parse(list.stdout) as { records: { event: string; actor: string }[] }).records
     expect(rows.filter((r) => r.event === 'apply').length).toBeGreaterThanOrEqual(8)
     expect(rows.some((r) => r.actor === 'os:someone-else')).toBe(true)
+    const db = new Database(storePath(data))
+    db.exec('DROP TRIGGER audit_log_no_update')
+    db.exec("UPDATE audit_log SET actor = 'os:mallory' WHERE seq = 2")
+    db.close()
+    const broken = await sigil(data, 'audit', 'verify')
+    expect(broken.code).toBe(1)
+    expect(broken.stderr).toContain('row 2 (hash-mismatch)')
   })
 })
