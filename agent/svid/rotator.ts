@@ -81,6 +81,8 @@ export class SvidRotator {
         this.woken = false
         this.deps.cache.checkExpiry()
         const nowMs = this.deps.clock.now()
+        for (const id of this.retryAt.keys())
+          if (!this.deps.cache.state.entries.has(id)) this.retryAt.delete(id)
         const due = entriesNeedingSvid(this.deps.cache.state, nowMs).filter(
           (e) => (this.retryAt.get(e.id) ?? 0) <= nowMs,
         )

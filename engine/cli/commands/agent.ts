@@ -12,7 +12,8 @@ export function register(program: Command): void {
   agentCommand(program)
     .command('run', { isDefault: true })
     .description(
-      'run the node agent: attest to the server, keep workload SVIDs rotated, serve the Workload API. ' +
+      'run the node agent (the default: `sigil agent [options]`): attest to the server, keep workload SVIDs ' +
+        'rotated, serve the Workload API. ' +
         'Exit 0 after SIGTERM, 1 when it cannot attest or start, 2 for a bad configuration',
     )
     .option('--config <file>', 'configuration file (YAML or JSON, schema/agent-config.schema.json)')
