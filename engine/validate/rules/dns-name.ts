@@ -1,9 +1,14 @@
 /** DNS SAN rules of SPIRE (spiffe-reference §6.3): ASCII, one leading `*.` at most, no trailing dot, strict labels. */
 
 const LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/
+const PLAIN_NAME =
+  /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/
+const HYPHENS_3_4 = /(?:^|\.)[^.]{2}--/
 
 /** Why `name` is not a valid DNS name for an X509-SVID, or `undefined` when it is. */
 export function dnsNameProblem(name: string): string | undefined {
+  // the common case in one regex; anything else gets the detailed checks below
+  if (name.length <= 253 && PLAIN_NAME.test(name) && !HYPHENS_3_4.test(name)) return undefined
   // eslint-disable-next-line no-control-regex
   if (!/^[\x00-\x7f]*$/.test(name)) return 'must be ASCII (write internationalised names as xn-- labels)'
   if (name.endsWith('.')) return 'must not end with a dot'

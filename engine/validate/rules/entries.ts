@@ -1,5 +1,4 @@
 /** Entry and Node contents: selectors, DNS names, TTL ceilings, duplicate entry keys. */
-import { entryKeyText } from '../../core/entry-key.js'
 import { formatDurationMs } from '../../core/duration.js'
 import { checkSelector, parseSelector, selectorRole, type AttestorRole } from '../../core/selector.js'
 import type { DesiredState, EntryObject, NodeObject } from '../../model/types.js'
@@ -91,6 +90,19 @@ export function checkTrustDomainTtls(desired: DesiredState, f: Findings): void {
   }
 }
 
+/**
+ * The entry key of engine/core/entry-key.ts (spiffeID, parentID, sorted selectors) as a cheap string:
+ * the schema already forbids repeated selectors, so sorting a copy is enough.
+ */
+function naturalKey(entry: EntryObject): string {
+  const selectors = entry.spec.selectors
+  let sorted = true
+  for (let i = 1; i < selectors.length && sorted; i++)
+    sorted = (selectors[i - 1] as string) < (selectors[i] as string)
+  const list = sorted ? selectors : [...selectors].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+  return `${entry.spec.spiffeId}\u0000${entry.spec.parentId}\u0000${list.join('\u0000')}`
+}
+
 /** Runs the content rules over every Node and Entry. */
 export function checkEntries(desired: DesiredState, f: Findings): void {
   for (const node of desired.nodes) checkSelectors(node, 'node', f)
@@ -103,7 +115,7 @@ export function checkEntries(desired: DesiredState, f: Findings): void {
         f.add(entry, 'ERR_MODEL_INVALID_DNS_NAME', `/spec/dnsNames/${i}`, `dns name "${name}" ${problem}`)
     })
     checkTtls(entry, desired, f)
-    const key = entryKeyText(entry.spec.spiffeId, entry.spec.parentId, entry.spec.selectors)
+    const key = naturalKey(entry)
     const first = keys.get(key)
     if (first) {
       f.add(

@@ -29,7 +29,7 @@ function checkId(
   trustDomain: string | undefined,
 ): SpiffeId | undefined {
   const pointer = `/spec/${field}`
-  const parsed = parseCached(raw)
+  const parsed = field === 'parentID' ? parseCached(raw) : parseSpiffeId(raw)
   if (!parsed.ok) {
     f.add(
       object,
@@ -117,13 +117,12 @@ export function checkIdentities(desired: DesiredState, f: Findings): void {
       )
     }
   }
-  checkCycles(desired.entries, f)
+  checkCycles(desired.entries, entryIds, f)
   cache = new Map()
 }
 
 /** Entries whose parent chain (parentID → entries with that spiffeID → …) comes back to itself. */
-function checkCycles(entries: readonly EntryObject[], f: Findings): void {
-  const ids = new Set(entries.map((e) => e.spec.spiffeId))
+function checkCycles(entries: readonly EntryObject[], ids: ReadonlySet<string>, f: Findings): void {
   const parentsOf = new Map<string, string[]>()
   for (const e of entries) {
     // only Entry → Entry edges can close a cycle
