@@ -17,7 +17,8 @@ export function computeAccessChanges(before: GrantInputs, after: GrantInputs): A
   const will = computeGrants(after)
   const ids = new Set([...was.keys(), ...will.keys()])
   const out: AccessChange[] = []
-  for (const spiffeId of [...ids].sort(compareStrings)) {
+  // the default sort compares UTF-16 code units, like compareStrings, without a callback per comparison
+  for (const spiffeId of [...ids].sort()) {
     const gained = missingFrom(will, was, spiffeId)
     const lost = missingFrom(was, will, spiffeId)
     if (gained.length > 0 || lost.length > 0) out.push({ spiffeId, gained, lost })
@@ -34,7 +35,7 @@ function missingFrom(from: Grants, other: Grants, spiffeId: string): ScopeVia[] 
   for (const [scope, roles] of held) {
     if (otherHeld?.has(scope) !== true) out.push({ scope, via: roles[0] as string })
   }
-  return out.sort((a, b) => compareStrings(a.scope, b.scope))
+  return out.length < 2 ? out : out.sort((a, b) => compareStrings(a.scope, b.scope))
 }
 
 /**

@@ -135,6 +135,11 @@ export function describeBase(plan: Plan): string {
   return b.lineage === '' ? `store at revision ${b.revision}` : `store ${b.lineage} at revision ${b.revision}`
 }
 
+/** Appends `lines` to `out` without spreading them into arguments (safe for any length). */
+export function append(out: string[], lines: readonly string[]): void {
+  for (const line of lines) out.push(line)
+}
+
 /** `1 entry` / `2 entries`. */
 export function plural(n: number, one: string, many: string): string {
   return `${n} ${n === 1 ? one : many}`

@@ -3,7 +3,7 @@
  * (spire-controller-manager's reconcile, with an explicit ownership prefix).
  */
 import type { Diagnostic } from '../core/diagnostics.js'
-import { entryKey } from '../core/entry-key.js'
+import { sha256Hex } from '../core/digest.js'
 import { EngineError } from '../core/errors.js'
 import type { DesiredEntry } from './desired-records.js'
 import { entryRecordFromLive, sortedSet, type EntryRecord } from './records.js'
@@ -30,13 +30,16 @@ export function mintEntryId(entryIdPrefix: string, key: string): string {
   return entryIdPrefix + key.slice(0, ENTRY_ID_KEY_HEX)
 }
 
-/** The plan key of an entry record: `entryKey` of its SPIFFE ID, parent ID and selectors. */
+/**
+ * The plan key of an entry record: `entryKey(spiffeId, parentId, selectors)`, computed without
+ * re-sorting selectors that are already sorted (a test pins the two together).
+ */
 export function recordKey(r: {
   readonly spiffeId: string
   readonly parentId: string
   readonly selectors: readonly string[]
 }): string {
-  return entryKey(r.spiffeId, r.parentId, r.selectors)
+  return sha256Hex(JSON.stringify([r.spiffeId, r.parentId, sortedSet(r.selectors)]))
 }
 
 type Bucket = LiveEntry | LiveEntry[]

@@ -2,6 +2,7 @@
 import type { Diagnostic } from '../core/diagnostics.js'
 import { KINDS } from '../model/types.js'
 import {
+  append,
   describeBase,
   formatValue,
   isProtectedDelete,
@@ -42,9 +43,9 @@ export function renderPlanMarkdown(plan: Plan, options: MarkdownOptions = {}): s
       '',
     )
   }
-  out.push(...accessSection(plan, options.maxAccessRows ?? 50))
-  out.push(...changesSection(plan.changes, options.maxChangeDetails ?? 100))
-  out.push(...diagnosticsSection(plan.diagnostics))
+  append(out, accessSection(plan, options.maxAccessRows ?? 50))
+  append(out, changesSection(plan.changes, options.maxChangeDetails ?? 100))
+  append(out, diagnosticsSection(plan.diagnostics))
   return `${out.join('\n').trimEnd()}\n`
 }
 
@@ -85,7 +86,9 @@ function accessSection(plan: Plan, maxRows: number): string[] {
   out.push('| SPIFFE ID | Gains | Loses |', '| --- | --- | --- |')
   for (const a of shown)
     out.push(`| \`${escapeCode(a.spiffeId)}\` | ${scopeList(a.gained)} | ${scopeList(a.lost)} |`)
-  out.push('', ...mermaidGraph(shown), '')
+  out.push('')
+  append(out, mermaidGraph(shown))
+  out.push('')
   const rest = plan.accessChanges.length - shown.length
   if (rest > 0)
     out.push(`_${plural(rest, 'more SPIFFE ID', 'more SPIFFE IDs')} not shown; see the JSON plan._`, '')

@@ -1,6 +1,7 @@
 /** The plan as text for a terminal, in the manner of `terraform plan`. */
 import type { Diagnostic } from '../core/diagnostics.js'
 import {
+  append,
   describeBase,
   formatValue,
   isProtectedDelete,
@@ -46,7 +47,7 @@ export function renderPlanText(plan: Plan, style: PlanStyler = PLAIN_STYLER): st
     const replaced = replacedObjects(plan.changes)
     for (const c of plan.changes) out.push(...changeLines(c, replaced.has(`${c.kind}/${c.name}`), style), '')
   }
-  out.push(...accessLines(plan, style))
+  append(out, accessLines(plan, style))
   if (plan.summary.unmanaged > 0) {
     const n = plan.summary.unmanaged
     out.push(
@@ -54,7 +55,7 @@ export function renderPlanText(plan: Plan, style: PlanStyler = PLAIN_STYLER): st
       '',
     )
   }
-  out.push(...diagnosticLines(plan.diagnostics, style))
+  append(out, diagnosticLines(plan.diagnostics, style))
   out.push(style.bold(summaryLine(plan)))
   return `${out.join('\n')}\n`
 }
@@ -85,7 +86,7 @@ function changeLines(c: Change, replaced: boolean, style: PlanStyler): string[] 
 function accessLines(plan: Plan, style: PlanStyler): string[] {
   if (plan.accessChanges.length === 0) return []
   const out = ['Access changes:', '']
-  for (const a of plan.accessChanges) out.push(...accessChangeLines(a, style))
+  for (const a of plan.accessChanges) append(out, accessChangeLines(a, style))
   out.push('')
   const gaining = plan.accessChanges.filter((a) => a.gained.length > 0).length
   if (plan.widensAccess) {

@@ -9,7 +9,7 @@ import { digestDesiredState } from '../../../../engine/plan/desired-digest.js'
 import { liveStateFromDesired } from '../../../../engine/plan/live-from-desired.js'
 import { makePlan } from '../../../../engine/plan/make-plan.js'
 import { compareChanges } from '../../../../engine/plan/order.js'
-import { changedEntryFields } from '../../../../engine/plan/plan-entries.js'
+import { changedEntryFields, recordKey } from '../../../../engine/plan/plan-entries.js'
 import { ENTRY_MUTABLE_FIELDS, entryRecordFromLive } from '../../../../engine/plan/records.js'
 import type { Change, LiveState, Plan } from '../../../../engine/plan/types.js'
 import { desiredFromFixture, fixtureMeta, liveFromFixture, loadFixture } from './helpers.js'
@@ -361,5 +361,14 @@ describe('changedEntryFields', () => {
     }
     expect(changedEntryFields(live, { ...record, ...other })).toEqual([...ENTRY_MUTABLE_FIELDS].sort())
     expect(changedEntryFields(live, record)).toEqual([])
+  })
+})
+
+describe('recordKey', () => {
+  it('equals entryKey for sorted, unsorted and duplicated selectors', () => {
+    for (const selectors of [['a:1', 'b:2'], ['b:2', 'a:1'], ['b:2', 'a:1', 'b:2'], [], ['k8s:ns:x']]) {
+      const r = { spiffeId: 'spiffe://td/x', parentId: 'spiffe://td/p', selectors }
+      expect(recordKey(r)).toBe(entryKey(r.spiffeId, r.parentId, selectors))
+    }
   })
 })
