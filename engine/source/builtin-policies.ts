@@ -22,8 +22,12 @@ export async function readBuiltinPolicies(dir: string = BUILTIN_POLICY_DIR): Pro
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return []
     throw new EngineError('ERR_SOURCE_IO', `cannot read ${dir}: ${(err as Error).message}`, { cause: err })
   }
+  // file names that cannot collide with a user's policies/ directory when spans are looked up
   const files = await Promise.all(
-    names.map(async (name) => ({ path: `policies/${name}`, text: await readFile(join(dir, name), 'utf8') })),
+    names.map(async (name) => ({
+      path: `<sigil>/policies/${name}`,
+      text: await readFile(join(dir, name), 'utf8'),
+    })),
   )
   const model = parseModel({ repo: dir, path: '', files })
   const d = model.desired

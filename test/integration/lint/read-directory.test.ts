@@ -59,7 +59,7 @@ describe('readBuiltinPolicies', () => {
     expect(policies.length).toBeGreaterThan(0)
     for (const p of policies) {
       expect(p.kind).toBe('Policy')
-      expect(p.source.file).toMatch(/^policies\/[^/]+\.ya?ml$/)
+      expect(p.source.file).toMatch(/^<sigil>\/policies\/[^/]+\.ya?ml$/)
     }
   })
 
