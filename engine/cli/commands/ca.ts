@@ -2,7 +2,6 @@
 import { userInfo } from 'node:os'
 import type { Command } from 'commander'
 import type { CertificateAuthority } from '../../ca/certificate-authority.js'
-import { openDataDirCa } from '../../ca/data-dir-ca.js'
 import { cryptoRandom } from '../../platform/crypto-random.js'
 import { systemClock } from '../../platform/system-clock.js'
 import { action } from '../action.js'
@@ -25,6 +24,8 @@ export function withCaOptions(command: Command): Command {
 /** Opens the data dir's CA with the real clock and randomness, creating it on first use. */
 export async function openCliCa(options: CaCommandOptions): Promise<CertificateAuthority> {
   const dataDir = await resolveDataDir(options.dataDir)
+  // loaded on use: @peculiar/x509 and its dependencies would slow every other command's start
+  const { openDataDirCa } = await import('../../ca/data-dir-ca.js')
   return openDataDirCa({
     dataDir,
     clock: systemClock,
