@@ -5,7 +5,8 @@ import { AgentIdentity } from '../../../agent/attest/agent-identity.js'
 import { agentDir, loadAgentRecord } from '../../../agent/attest/agent-store.js'
 import { obtainAgentIdentity, type AttestOptions } from '../../../agent/attest/node-attestor.js'
 import { createCsr } from '../../../engine/ca/csr.js'
-import { HOUR_MS } from '../../../engine/core/clock.js'
+import { HOUR_MS, MINUTE_MS } from '../../../engine/core/clock.js'
+import { FakeClock } from '../../support/fake-clock.js'
 import { tempDir } from '../../support/git.js'
 import { seededRandom } from '../../support/seeded-random.js'
 import { startHarness, TD, type Harness } from '../server/harness.js'
@@ -86,6 +87,36 @@ describe('node attestation', () => {
     const record = await obtainAgentIdentity(rest, deps())
     expect(record.svid.spiffeId).toBe(`spiffe://${TD}/spire/agent/join_token/insecure`)
     expect(record.bundleDer.length).toBeGreaterThan(0)
+  })
+
+  it('renews on its own at about half life (its own clock; the server runs on real time)', async () => {
+    const record = loadAgentRecord(first.dataDir)
+    if (!record) throw new Error('no record')
+    const clock = new FakeClock(Date.now())
+    const warnings: unknown[] = []
+    const log = { ...logger, warn: (f: unknown) => void warnings.push(f) }
+    const identity = new AgentIdentity(record, first, {
+      ...deps(),
+      clock,
+      random: seededRandom(2),
+      logger: log,
+    })
+    const stop = new AbortController()
+    const running = identity.run(stop.signal)
+    try {
+      await clock.waitForSleepers(1)
+      clock.advance(20 * MINUTE_MS)
+      await clock.waitForSleepers(1)
+      expect(identity.current.svid).toBe(record.svid)
+      clock.advance(15 * MINUTE_MS)
+      const leaf = () => loadAgentRecord(first.dataDir)?.svid.certChainDer[0]?.toString('hex')
+      await expect.poll(leaf, { timeout: 15_000 }).not.toBe(record.svid.certChainDer[0]?.toString('hex'))
+      expect(warnings).toEqual([])
+    } finally {
+      stop.abort()
+      await running
+      identity.close()
+    }
   })
 
   it('renews over mTLS and persists the new SVID; once expired, a join-token agent cannot renew', async () => {
