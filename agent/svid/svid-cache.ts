@@ -1,8 +1,8 @@
 /**
  * The agent's SVID cache as the Workload API's `IdentitySource`: holds the pure `CacheState`,
  * notifies subscribers on every change (sync, rotation, expiry), caches JWT-SVIDs per
- * (SPIFFE ID, sorted audiences) until half their lifetime, and validates JWT-SVIDs against the
- * synced bundles.
+ * (SPIFFE ID, sorted audiences) until half their lifetime (and until expiry while the server cannot
+ * mint), and validates JWT-SVIDs against the synced bundles.
  */
 import { createPublicKey, type JsonWebKey } from 'node:crypto'
 import { validateJwtSvid } from '../../engine/ca/validate-jwt-svid.js'
@@ -131,7 +131,13 @@ export class SvidCache implements IdentitySource {
         .finally(() => this.jwtInFlight.delete(key))
       this.jwtInFlight.set(key, pending)
     }
-    return pending
+    try {
+      return await pending
+    } catch (err) {
+      // server unreachable: a cached token past half life is still better than none until it expires
+      if (cached && this.deps.clock.now() < cached.svid.expiresAtMs) return cached.svid
+      throw err
+    }
   }
 
   validateJwtSvid(token: string, audience: string): Promise<ValidatedJwtSvid> {

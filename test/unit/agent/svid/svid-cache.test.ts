@@ -7,9 +7,11 @@ import { entry, svidFingerprint, syncOf } from './support.js'
 async function setup() {
   const { ca, clock } = await makeTestCa()
   const minted: { entryId: string; audience: readonly string[] }[] = []
+  let down = false
   const cache = new SvidCache({
     clock,
     mintJwtSvid: async (entryId, audience) => {
+      if (down) throw new Error('server down')
       minted.push({ entryId, audience })
       const e = cache.state.entries.get(entryId)
       const jwt = ca.signJwtSvid({
@@ -20,7 +22,7 @@ async function setup() {
       return { token: jwt.token, expiresAtMs: jwt.expiresAtMs }
     },
   })
-  return { ca, clock, cache, minted }
+  return { ca, clock, cache, minted, setDown: (v: boolean) => (down = v) }
 }
 
 const storeFor = (cache: SvidCache, id: string, notAfterMs: number) => {
@@ -65,7 +67,7 @@ describe('SvidCache as an IdentitySource', () => {
   })
 
   it('caches JWT-SVIDs per (SPIFFE ID, sorted audiences) until half their lifetime', async () => {
-    const { ca, clock, cache, minted } = await setup()
+    const { ca, clock, cache, minted, setDown } = await setup()
     cache.applySync(syncOf(ca, [entry('web')]))
     storeFor(cache, 'web', clock.now() + 60 * MINUTE_MS)
     const [identity] = cache.identitiesFor(new Set(['unix:uid:1001']))
@@ -81,8 +83,13 @@ describe('SvidCache as an IdentitySource', () => {
     clock.advance(4 * MINUTE_MS)
     expect((await cache.fetchJwtSvid(identity, ['a', 'b'])).token).toBe(a.token)
     clock.advance(2 * MINUTE_MS)
-    await cache.fetchJwtSvid(identity, ['a', 'b'])
+    const renewed = await cache.fetchJwtSvid(identity, ['a', 'b'])
     expect(minted).toHaveLength(3)
+    setDown(true)
+    clock.advance(6 * MINUTE_MS) // past half life, server down: the cached token until it expires
+    expect((await cache.fetchJwtSvid(identity, ['a', 'b'])).token).toBe(renewed.token)
+    clock.advance(5 * MINUTE_MS)
+    await expect(cache.fetchJwtSvid(identity, ['a', 'b'])).rejects.toThrow('server down')
   })
 
   it('validates JWT-SVIDs against the synced bundle', async () => {
