@@ -22,6 +22,9 @@ import {
 
 /** The file's shape (keys are the camelCase of the flags). */
 export interface ServerConfigFile {
+  /** A PostgreSQL URL: several replicas share it (docs/ha.md). */
+  store?: string
+  ha?: { caKeyFile?: string; electionRetry?: string }
   trustDomain?: string
   dataDir?: string
   listen?: string
@@ -53,6 +56,7 @@ export interface ServerConfigFile {
 /** The flags of `sigil server` that override the file. */
 export interface ServerFlags {
   readonly config?: string
+  readonly store?: string
   readonly dataDir?: string
   readonly trustDomain?: string
   readonly listen?: string
@@ -63,6 +67,10 @@ export interface ServerFlags {
 
 /** The resolved configuration. */
 export interface ServerConfig {
+  /** undefined: the SQLite file in the data dir; else a postgres:// URL (replicas, leader election). */
+  readonly store?: string
+  /** PostgreSQL replicas: the CA key-encryption key file and the election retry interval. */
+  readonly ha?: { readonly caKeyFile: string; readonly electionRetryMs: number }
   /** undefined: the one remembered in the data dir's CA journal. */
   readonly trustDomain: string | undefined
   readonly dataDir: string
@@ -179,7 +187,21 @@ export function resolveServerConfig(flags: ServerFlags, cwd: string): ServerConf
   const httpText = pick('httpListen')
   const httpListen = httpText === undefined ? undefined : parseListen(httpText)
   if (httpText !== undefined && !httpListen) problems.push(`httpListen "${httpText}" is not host:port`)
+  const store = flags.store ?? file.store
+  if (store !== undefined && !/^postgres(ql)?:\/\//i.test(store))
+    problems.push('store must be a postgres:// url (the default is the SQLite file in the data dir)')
+  const caKeyFile = file.ha?.caKeyFile
+  if (store !== undefined && caKeyFile === undefined)
+    problems.push('ha.caKeyFile is required with a postgres store: it seals the shared ca keys')
+  const electionRetryText = file.ha?.electionRetry
+  const electionRetryMs = electionRetryText === undefined ? 1000 : parseDurationMs(electionRetryText)
+  if (electionRetryMs === undefined || electionRetryMs <= 0)
+    problems.push('ha.electionRetry is not a duration')
   const config: ServerConfig = {
+    ...(store !== undefined ? { store } : {}),
+    ...(store !== undefined && caKeyFile !== undefined
+      ? { ha: { caKeyFile: resolve(cwd, caKeyFile), electionRetryMs: electionRetryMs ?? 1000 } }
+      : {}),
     trustDomain,
     dataDir,
     listenHost: listen?.host ?? '0.0.0.0',

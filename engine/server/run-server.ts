@@ -15,6 +15,8 @@ import { RateLimiter } from '../api/rate-limit.js'
 import { encodeBundlePem } from '../ca/bundle.js'
 import type { CertificateAuthority } from '../ca/certificate-authority.js'
 import { openDataDirCa } from '../ca/data-dir-ca.js'
+import { singleServerLeadership, type Leadership as ReplicaLeadership } from '../ha/leadership.js'
+import { openPostgresServerBackend } from '../ha/postgres-server.js'
 import type { KeySource } from '../ca/key-manager.js'
 import { DAY_MS, type Clock } from '../core/clock.js'
 import { EngineError } from '../core/errors.js'
@@ -49,6 +51,8 @@ export interface RunningServer {
   readonly ca: CertificateAuthority
   readonly metrics: ServerMetrics
   readonly reconciler: Reconciler
+  /** This replica's leadership (always the leader on SQLite); `leaderInfo()` for status. */
+  readonly leadership: ReplicaLeadership
   /** Port of the health/metrics/webhook endpoint, when `httpListen` is configured. */
   readonly httpPort?: number
   /** Stops accepting, ends streams, closes the store. Idempotent. */
@@ -80,23 +84,49 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
   const metrics = createServerMetrics()
   try {
     ensureWritableDataDir(config.dataDir)
-    const dbPath = join(config.dataDir, 'sigil.db')
-    const store = openSqliteStore(dbPath, { clock, random }, { create: true })
-    cleanup.push(() => store.close())
-    const nodes: NodeStore = openSqliteNodeStore(dbPath)
-    cleanup.push(() => nodes.close())
-    const ca = await openDataDirCa({
-      dataDir: config.dataDir,
-      ...(config.trustDomain ? { trustDomain: config.trustDomain } : {}),
-      clock,
-      random,
-      ...(deps.keySource ? { keySource: deps.keySource } : {}),
-      options: {
-        caTtlMs: config.caTtlMs,
-        ...(config.caKeyType ? { keyType: config.caKeyType } : {}),
-        ...(config.jwtIssuer ? { jwtIssuer: config.jwtIssuer } : {}),
-      },
-    })
+    const caOptions = {
+      caTtlMs: config.caTtlMs,
+      ...(config.caKeyType ? { keyType: config.caKeyType } : {}),
+      ...(config.jwtIssuer ? { jwtIssuer: config.jwtIssuer } : {}),
+    }
+    let store: RegistrationStore
+    let nodes: NodeStore
+    let ca: CertificateAuthority
+    let leadership: ReplicaLeadership = singleServerLeadership
+    let reconcileStore: RegistrationStore
+    if (config.store !== undefined && config.ha) {
+      // PostgreSQL replicas: shared store and CA, one elected leader (docs/ha.md)
+      const backend = await openPostgresServerBackend({
+        url: config.store,
+        caKeyFile: config.ha.caKeyFile,
+        electionRetryMs: config.ha.electionRetryMs,
+        ...(config.trustDomain ? { trustDomain: config.trustDomain } : {}),
+        address: `${config.listenHost}:${config.listenPort}`,
+        clock,
+        random,
+        ...(deps.keySource ? { keySource: deps.keySource } : {}),
+        caOptions,
+        logger,
+      })
+      cleanup.push(() => backend.close())
+      ;({ store, nodes, ca, leadership, reconcileStore } = backend)
+    } else {
+      const dbPath = join(config.dataDir, 'sigil.db')
+      const sqlite = openSqliteStore(dbPath, { clock, random }, { create: true })
+      store = reconcileStore = sqlite
+      cleanup.push(() => sqlite.close())
+      const sqliteNodes = openSqliteNodeStore(dbPath)
+      nodes = sqliteNodes
+      cleanup.push(() => sqliteNodes.close())
+      ca = await openDataDirCa({
+        dataDir: config.dataDir,
+        ...(config.trustDomain ? { trustDomain: config.trustDomain } : {}),
+        clock,
+        random,
+        ...(deps.keySource ? { keySource: deps.keySource } : {}),
+        options: caOptions,
+      })
+    }
     const trustDomain = ca.trustDomain
     const storeTd = (await store.fetchStats('')).trustDomain
     if (storeTd !== '' && storeTd !== trustDomain) {
@@ -108,8 +138,12 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
         },
       )
     }
-    const writeBundle = () =>
-      writeFileSync(join(config.dataDir, 'bundle.pem'), encodeBundlePem(ca.bundle()), { mode: 0o644 })
+    let writtenSequence = -1
+    const writeBundle = () => {
+      const bundle = ca.bundle()
+      writeFileSync(join(config.dataDir, 'bundle.pem'), encodeBundlePem(bundle), { mode: 0o644 })
+      writtenSequence = bundle.sequence
+    }
     writeBundle()
 
     const sync = new EntrySync({
@@ -153,13 +187,14 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
       dataDir: config.dataDir,
       reconcile: config.reconcile,
       ...(config.httpListen ? { httpListen: config.httpListen } : {}),
-      store,
       ca,
       clock,
       random,
       logger,
       metrics,
-      leadership: deps.leadership ?? alwaysLeader,
+      store: reconcileStore,
+      // both must agree: the injected check (tests, main) and this replica's election on PostgreSQL
+      leadership: { isLeader: () => (deps.leadership ?? alwaysLeader).isLeader() && leadership.isLeader() },
       sigilVersion: SIGIL_VERSION,
       onApplied: refresh,
     })
@@ -186,7 +221,8 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
           const records = await ca.rotate()
           for (const r of records) logger.info({ ...r }, 'ca rotation step')
           api.bundleChanged()
-          if (records.length > 0) writeBundle()
+          // a replica also picks up bundle changes made by the leader
+          if (records.length > 0 || ca.bundle().sequence !== writtenSequence) writeBundle()
           await nodes.pruneJoinTokens(clock.now() - DAY_MS)
         } catch (err) {
           metrics.rotationFailures.inc()
@@ -215,6 +251,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
       ca,
       metrics,
       reconciler: reconcile.reconciler,
+      leadership,
       ...(reconcile.http ? { httpPort: reconcile.http.port } : {}),
       close: () => (closing ??= closeAll()),
     }

@@ -12,6 +12,7 @@ export function register(program: Command): void {
     )
     .option('--config <file>', 'configuration file (YAML or JSON, schema/server-config.schema.json)')
     .option('--data-dir <dir>', 'data directory: sigil.db, keys/, ca/ (default ./.sigil)')
+    .option('--store <url>', 'postgres://… shared by server replicas with leader election (docs/ha.md)')
     .option('--trust-domain <name>', 'trust domain (needed the first time; remembered in the data dir)')
     .option('--listen <host:port>', 'agent API address (default 0.0.0.0:8081; port 0 picks one)')
     .option('--admin-socket <path>', 'admin socket (default <data-dir>/admin/admin.sock)')

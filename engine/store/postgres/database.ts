@@ -91,8 +91,11 @@ export class PostgresDatabase {
   }
 
   /** A client outside the pool (LISTEN, session-level advisory locks); the caller ends it. */
-  async connectDedicated(): Promise<pg.Client> {
-    const client = new pg.Client(this.clientConfig())
+  async connectDedicated(options: { queryTimeoutMs?: number } = {}): Promise<pg.Client> {
+    const client = new pg.Client({
+      ...this.clientConfig(),
+      ...(options.queryTimeoutMs ? { query_timeout: options.queryTimeoutMs } : {}),
+    })
     client.on('error', () => {})
     try {
       await client.connect()
