@@ -6,6 +6,8 @@ import { CliExit, EXIT } from './exit.js'
 import { registerCommands } from './commands/index.js'
 import { SIGIL_VERSION } from './version.js'
 
+const USAGE_ERROR_IS_FAILURE = new Set(['plan', 'apply'])
+
 /** Builds the program with every command registered (exported for `--help` tests). */
 export function buildProgram(): Command {
   const program = new Command('sigil')
@@ -27,8 +29,12 @@ export async function main(argv: readonly string[]): Promise<number> {
     return takeExitCode()
   } catch (err) {
     if (err instanceof CommanderError) {
-      // --help and --version exit 0; usage errors are "could not run"
-      return err.exitCode === 0 ? EXIT.ok : EXIT.other
+      // --help and --version exit 0; usage errors are "could not run" (2), except where 2 means
+      // something else: `plan --detailed-exitcode` reports changes with 2, and `apply` knows only 0/1
+      if (err.exitCode === 0) return EXIT.ok
+      return USAGE_ERROR_IS_FAILURE.has(argv.find((a) => !a.startsWith('-')) ?? '')
+        ? EXIT.failure
+        : EXIT.other
     }
     if (err instanceof CliExit) {
       if (err.message) process.stderr.write(`sigil: ${err.message}\n`)
