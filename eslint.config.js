@@ -101,8 +101,19 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ['../engine/*', '../../engine/*', '../../../engine/*'],
-              message: 'agent/ may import engine/core/**, engine/ca/** and engine/api/** only',
+              group: [
+                'model',
+                'validate',
+                'policy',
+                'plan',
+                'apply',
+                'store',
+                'source',
+                'reconcile',
+                'cli',
+                'server',
+              ].map((dir) => `**/engine/${dir}/**`),
+              message: 'agent/ may import engine/core, engine/ca, engine/api and engine/platform only',
             },
           ],
         },
