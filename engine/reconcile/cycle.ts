@@ -76,6 +76,12 @@ const REFUSALS = new Set([
   'ERR_APPLY_UNMANAGED',
 ])
 
+const countChanges = (changes: readonly Change[]) => ({
+  create: changes.filter((c) => c.action === 'create').length,
+  update: changes.filter((c) => c.action === 'update').length,
+  delete: changes.filter((c) => c.action === 'delete').length,
+})
+
 const sameRevision = (a: StoreRevision, b: StoreRevision) =>
   a.lineage === b.lineage && a.revision === b.revision
 
@@ -85,6 +91,8 @@ export class ReconcileCycle {
   private applied: AppliedCommit | undefined
   /** Desired state of `applied.commit`, for telling drift from Git's own changes. */
   private appliedDesired: DesiredState | undefined
+  /** Repository URL and path of the applied commit (for the audit record of a drift revert). */
+  private appliedSource: { repo: string; path: string } | undefined
   /** Warn mode found drift and left it: the store revision no longer proves the store is in sync. */
   private driftPending: boolean
 
@@ -113,13 +121,52 @@ export class ReconcileCycle {
       commit = snapshot.commit
       const again = this.cachedResult(commit, revision)
       if (again) return again
-      const result = await this.evaluate(snapshot)
-      const after = result.store ?? revision
-      this.seen = { commit, store: after, result }
+      const result = await this.keepApplied(await this.evaluate(snapshot))
+      this.seen = { commit, store: result.store ?? revision, result }
       return result
     } catch (err) {
       // unreachable or unverifiable sources are not remembered: the next cycle tries again
-      return this.failed(commit, toReconcileError(err))
+      return this.keepApplied(this.failed(commit, toReconcileError(err)))
+    }
+  }
+
+  /**
+   * The head cannot be applied, so the last applied commit stays in force: drift from it is still
+   * reverted (apply) or reported (warn), read from the Git cache, so this works offline too.
+   */
+  private async keepApplied(result: CycleResult): Promise<CycleResult> {
+    const applied = this.applied
+    if ((result.result !== 'failed' && result.result !== 'refused') || !applied) return result
+    try {
+      const live = await this.deps.store.readLiveState()
+      if (live.lineage !== applied.lineage) return result
+      if (live.revision === applied.revision && !this.driftPending) return result
+      const desired = await this.desiredOf(applied.commit)
+      if (!desired) return result
+      const source = { repo: '', path: '', ...this.appliedSource, commit: applied.commit, files: [] }
+      const plan = this.plan(desired, live, source, [])
+      const revert = this.deps.mode === 'apply' && plan.changes.length > 0 && this.deps.isLeader()
+      let revision = live.revision
+      if (revert) {
+        const done = await applyPlan(
+          this.deps.store,
+          plan,
+          { actor: this.deps.actor, planDigest: sha256Hex(encodePlan(plan)) },
+          { clock: this.deps.clock },
+        )
+        revision = done.revision
+      }
+      this.applied = { ...applied, revision }
+      this.driftPending = plan.changes.length > 0 && !revert
+      const drift = { detected: plan.changes.length > 0, reverted: revert, total: plan.changes.length }
+      return {
+        ...result,
+        drift: { ...drift, changes: describeDrift(plan.changes) },
+        ...(revert ? { changes: countChanges(plan.changes) } : {}),
+        store: { lineage: live.lineage, revision },
+      }
+    } catch {
+      return result // the drift check is best effort; the failure that brought us here is what counts
     }
   }
 
@@ -207,6 +254,7 @@ export class ReconcileCycle {
       ...revision,
     }
     this.appliedDesired = desired
+    this.appliedSource = { repo: snapshot.repo, path: snapshot.path }
     this.driftPending = mode === 'warn' && drift.length > 0
     const stats = await store.fetchStats(plan.safety.entryIdPrefix)
     const result: CycleOutcome =

@@ -172,6 +172,50 @@ describe('reconcile cycle', () => {
     expect(entries.find((e) => e.name === 'w3')).toBeDefined()
   })
 
+  it('still reverts drift from the last applied commit while the head is broken or unreachable', async () => {
+    const remote = new Remote(identityFiles(3))
+    const cycle = cycleFor(remote)
+    const good = await cycle.run()
+    remote.push({ 'entries.yaml': 'kind: [' })
+    await editOutsideGit(store, (e) => e.name === 'w0', 'hand-edited')
+    const broken = await cycle.run()
+    expect(broken).toMatchObject({
+      result: 'failed',
+      error: { code: 'ERR_MODEL_INVALID' },
+      drift: { detected: true, reverted: true, total: 1 },
+    })
+    expect((await managed()).find((e) => e.name === 'w0')?.hint).toBe('')
+    expect(cycle.lastApplied?.commit).toBe(good.commit)
+    remote.setReachable(false)
+    await editOutsideGit(store, (e) => e.name === 'w1', 'hand-edited')
+    expect(await cycle.run()).toMatchObject({
+      result: 'failed',
+      error: { code: 'ERR_SOURCE_UNREACHABLE' },
+      drift: { reverted: true, total: 1 },
+    })
+    expect((await managed()).find((e) => e.name === 'w1')?.hint).toBe('')
+  })
+
+  it('refuses a commit that breaks a policy', async () => {
+    const remote = new Remote(identityFiles(1))
+    const cycle = cycleFor(remote)
+    await cycle.run()
+    remote.push({
+      'extra.yaml': `apiVersion: sigil/v1
+kind: Entry
+metadata: { name: lonely }
+spec:
+  spiffeID: spiffe://example.org/production/lonely
+  parentID: spiffe://example.org/nodes/production
+  selectors: ["k8s:ns:default"]
+`,
+    })
+    const result = await cycle.run()
+    expect(result).toMatchObject({ result: 'failed', error: { code: 'ERR_MODEL_INVALID' } })
+    expect(result.error?.data?.['policyErrors']).toBeGreaterThan(0)
+    expect(await managed()).toHaveLength(2)
+  })
+
   it('does not apply when this replica is not the leader', async () => {
     const remote = new Remote(identityFiles(1))
     const cycle = cycleFor(remote, { isLeader: () => false })
