@@ -2,6 +2,8 @@
 // (parseModel had not landed when these fixtures were written; `file` defaults to identities.yaml.)
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { hasErrors } from '../../../../engine/core/diagnostics.js'
+import { parseModel } from '../../../../engine/model/parse-model.js'
 import { liveStateFromDesired } from '../../../../engine/plan/live-from-desired.js'
 import type {
   AnyObject,
@@ -153,8 +155,16 @@ export interface FixtureInputs {
   readonly meta: PlanMeta
 }
 
+/** The desired state of a real YAML file, through the model stage; throws on model errors. */
+function desiredFromYaml(text: string): DesiredState {
+  const model = parseModel({ repo: 'fixture', path: '', files: [{ path: 'desired.yaml', text }] })
+  if (hasErrors(model.diagnostics))
+    throw new Error(`fixture desired.yaml: ${JSON.stringify(model.diagnostics)}`)
+  return model.desired
+}
+
 /**
- * Reads `<dir>/{desired.json, live.json, base.json?, meta.json?}`. With base.json, live is what a
+ * Reads `<dir>/{desired.json or desired.yaml, live.json, base.json?, meta.json?}`. With base.json, live is what a
  * store holds after applying it (`liveStateFromDesired`), plus live.json's entries, lineage and
  * revision.
  */
@@ -163,7 +173,10 @@ export function loadFixture(dir: string): FixtureInputs {
     const file = join(dir, name)
     return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as T) : undefined
   }
-  const desired = desiredFromFixture(read<DesiredFixture>('desired.json') ?? {})
+  const yamlFile = join(dir, 'desired.yaml')
+  const desired = existsSync(yamlFile)
+    ? desiredFromYaml(readFileSync(yamlFile, 'utf8'))
+    : desiredFromFixture(read<DesiredFixture>('desired.json') ?? {})
   const liveFixture = read<LiveFixture>('live.json') ?? {}
   const base = read<DesiredFixture>('base.json')
   let live = liveFromFixture(liveFixture)
