@@ -166,7 +166,10 @@ export default async function convergence(): Promise<readonly BenchResult[]> {
         const name = `v${i}.bench.example.org`
         await writeAndCommit(repo, repoFiles(uid, name), false)
         const planFile = join(dir, `plan-${i}.json`)
-        await sigil(['plan', repo, '--store', store, '-o', planFile], repo)
+        // read-only, so retried: other builds may be rewriting dist/ on a shared machine
+        await sigil(['plan', repo, '--store', store, '-o', planFile], repo).catch(() =>
+          sigil(['plan', repo, '--store', store, '-o', planFile], repo),
+        )
         const text = readFileSync(planFile, 'utf8')
         const pattern = new RegExp(`DNS:${name.replace(/\./g, '\\.')}`)
         const received = waitFor(watcher, pattern, 30_000).then(() => performance.now())
