@@ -124,6 +124,13 @@ function yamlSegments(text: string): Segment[] {
   return Array.from(parseAllDocuments(text), (doc) => ({ start: doc.range[0], end: doc.range[1] }))
 }
 
+// `yaml` marks a duplicate key by its first character; underline the whole key instead
+function errorEnd(text: string, code: string, [start, end]: [number, number]): number {
+  if (code !== 'DUPLICATE_KEY') return end
+  const stop = text.slice(start, start + 256).search(/:(?:[ \n]|$)|\n/)
+  return stop > 0 ? start + stop : end
+}
+
 function loadBrokenFile(lines: LineIndex, original: unknown): LoadedFile {
   const text = lines.text
   const diagnostics: Diagnostic[] = []
@@ -134,7 +141,9 @@ function loadBrokenFile(lines: LineIndex, original: unknown): LoadedFile {
     const [start, valueEnd, end] = doc.range
     segments.push({ start, end: valueEnd })
     if (doc.errors.length > 0) {
-      for (const e of doc.errors) diagnostics.push(syntax(lines, e.pos[0], e.pos[1], yamlMessage(e.message)))
+      for (const e of doc.errors) {
+        diagnostics.push(syntax(lines, e.pos[0], errorEnd(text, e.code, e.pos), yamlMessage(e.message)))
+      }
       return
     }
     // the document is fine for `yaml`; js-yaml must agree before its value is used
