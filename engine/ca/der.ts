@@ -128,17 +128,28 @@ export function derTime(ms: number): Buffer {
   return tlv(TAG.generalizedTime, Buffer.from(String(year).padStart(4, '0') + rest, 'latin1'))
 }
 
+const digit = (content: Uint8Array, i: number): number => {
+  const d = (content[i] as number) - 0x30
+  if (d < 0 || d > 9) throw derError('bad time')
+  return d
+}
+const two = (content: Uint8Array, i: number) => digit(content, i) * 10 + digit(content, i + 1)
+
 /** Milliseconds for a UTCTime or GeneralizedTime node's content (`Z` form only, as DER requires). */
 export function parseDerTime(tag: number, content: Uint8Array): number {
-  const text = Buffer.from(content).toString('latin1')
-  const m =
-    tag === TAG.utcTime
-      ? /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text)
-      : /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text)
-  if (!m) throw derError('bad time')
-  let year = Number(m[1])
-  if (tag === TAG.utcTime) year += year < 50 ? 2000 : 1900
-  return Date.UTC(year, Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]))
+  const utc = tag === TAG.utcTime
+  if (content.length !== (utc ? 13 : 15) || content[content.length - 1] !== 0x5a) throw derError('bad time')
+  let year = utc ? two(content, 0) : two(content, 0) * 100 + two(content, 2)
+  if (utc) year += year < 50 ? 2000 : 1900
+  const o = utc ? 2 : 4
+  return Date.UTC(
+    year,
+    two(content, o) - 1,
+    two(content, o + 2),
+    two(content, o + 4),
+    two(content, o + 6),
+    two(content, o + 8),
+  )
 }
 
 /** One decoded header: where the value starts and ends inside the buffer. */
@@ -189,12 +200,16 @@ export function readChildren(buf: Uint8Array, node: DerNode): DerNode[] {
 
 /** The content bytes of a node. */
 export function contentOf(buf: Uint8Array, node: DerNode): Buffer {
-  return Buffer.from(buf.buffer, buf.byteOffset + node.contentStart, node.end - node.contentStart)
+  return Buffer.isBuffer(buf)
+    ? buf.subarray(node.contentStart, node.end)
+    : Buffer.from(buf.buffer, buf.byteOffset + node.contentStart, node.end - node.contentStart)
 }
 
 /** The full encoding (header and content) of a node. */
 export function bytesOf(buf: Uint8Array, node: DerNode): Buffer {
-  return Buffer.from(buf.buffer, buf.byteOffset + node.start, node.end - node.start)
+  return Buffer.isBuffer(buf)
+    ? buf.subarray(node.start, node.end)
+    : Buffer.from(buf.buffer, buf.byteOffset + node.start, node.end - node.start)
 }
 
 /** Reads exactly one top-level node spanning all of `buf`. */
