@@ -89,8 +89,6 @@ const sameRevision = (a: StoreRevision, b: StoreRevision) =>
 export class ReconcileCycle {
   private seen: { commit: string; store: StoreRevision; result: CycleResult } | undefined
   private applied: AppliedCommit | undefined
-  /** Desired state of `applied.commit`, for telling drift from Git's own changes. */
-  private appliedDesired: DesiredState | undefined
   /** Repository URL and path of the applied commit (for the audit record of a drift revert). */
   private appliedSource: { repo: string; path: string } | undefined
   /** Warn mode found drift and left it: the store revision no longer proves the store is in sync. */
@@ -253,7 +251,6 @@ export class ReconcileCycle {
       atMs: unchanged ? this.applied!.atMs : clock.now(),
       ...revision,
     }
-    this.appliedDesired = desired
     this.appliedSource = { repo: snapshot.repo, path: snapshot.path }
     this.driftPending = mode === 'warn' && drift.length > 0
     const stats = await store.fetchStats(plan.safety.entryIdPrefix)
@@ -293,7 +290,7 @@ export class ReconcileCycle {
   }
 
   private async desiredOf(commit: string): Promise<DesiredState | undefined> {
-    if (this.appliedDesired && this.applied?.commit === commit) return this.appliedDesired
+    // re-read rather than kept: holding 100k parsed objects makes every git spawn (a fork) slower
     try {
       const checked = checkRepository(await this.deps.source.loadCommit(commit), {
         builtinPolicies: this.deps.builtinPolicies,

@@ -24,9 +24,13 @@ import {
   type ReconcileStatus,
 } from './status.js'
 
-/** "May I reconcile?" — the HA engineer's leader election plugs in here. */
+/** "May I reconcile?" — leader election (engine/ha/) plugs in here. */
 export interface Leadership {
   isLeader(): boolean
+  /** Who leads, for `sigil status` (shown as given). */
+  leaderInfo?(): object
+  /** Calls `fn` when `isLeader()` changes; returns the unsubscribe function. */
+  onChange?(fn: (isLeader: boolean) => void): () => void
 }
 
 /** A single server is always the leader. */
@@ -136,7 +140,15 @@ export class Reconciler implements ReconcileControl {
 
   /** Runs the loop until `signal` aborts (returns at once without a source). */
   async run(signal: AbortSignal): Promise<void> {
-    if (this.loop) await this.loop.run(signal)
+    // a replica that just became leader reconciles at once instead of waiting for the interval
+    const off = this.deps.leadership.onChange?.((leader) => {
+      if (leader) this.trigger('leader')
+    })
+    try {
+      if (this.loop) await this.loop.run(signal)
+    } finally {
+      off?.()
+    }
     await this.writing
   }
 
@@ -150,7 +162,8 @@ export class Reconciler implements ReconcileControl {
   async status(): Promise<ReconcileStatus> {
     const leader = this.deps.leadership.isLeader()
     this.deps.metrics.leader.set(leader ? 1 : 0)
-    return { ...this.state, leader }
+    const info = this.deps.leadership.leaderInfo?.()
+    return { ...this.state, leader, ...(info ? { leaderInfo: info } : {}) }
   }
 
   async suspend(actor: string, reason?: string): Promise<ReconcileStatus> {
@@ -162,6 +175,7 @@ export class Reconciler implements ReconcileControl {
     })
     this.suspendedByCli = true
     this.setState({ ...this.state, ...this.suspendFields() })
+    await this.writing
     this.deps.logger.info({ actor, ...(reason ? { reason } : {}) }, 'reconcile suspended')
     return this.status()
   }
@@ -177,6 +191,7 @@ export class Reconciler implements ReconcileControl {
     await writeSuspendFile(this.deps.dataDir, { suspended: false, atMs: this.deps.clock.now(), actor })
     this.suspendedByCli = false
     this.setState({ ...this.state, ...this.suspendFields() })
+    await this.writing
     this.deps.logger.info({ actor }, 'reconcile resumed')
     void this.loop?.trigger('resume')
     return this.status()

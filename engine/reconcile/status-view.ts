@@ -57,6 +57,16 @@ export async function readStatusView(
 const when = (ms: number | undefined) => (ms === undefined ? 'never' : new Date(ms).toISOString())
 const short = (commit: string | undefined) => (commit ? commit.slice(0, 12) : '(none)')
 
+function holderText(info: object | undefined): string {
+  const holder = (info as { holder?: { hostname?: unknown; address?: unknown; epoch?: unknown } } | undefined)
+    ?.holder
+  if (!holder) return ''
+  const parts = [holder.hostname, holder.address].filter((p) => typeof p === 'string' && p !== '')
+  return parts.length > 0
+    ? ` (leader: ${parts.join(' ')}${typeof holder.epoch === 'number' ? `, epoch ${holder.epoch}` : ''})`
+    : ''
+}
+
 /** The human form of `sigil status`. */
 export function renderStatusText(s: StatusView): string {
   const rows: [string, string][] = []
@@ -70,7 +80,10 @@ export function renderStatusText(s: StatusView): string {
   rows.push(['Server', s.server])
   rows.push(['Mode', s.mode])
   rows.push(['Suspended', s.suspended ? `yes${s.suspendedByConfig ? ' (configuration file)' : ''}` : 'no'])
-  rows.push(['Leader', s.server === 'running' ? (s.leader ? 'yes' : 'no') : 'unknown'])
+  rows.push([
+    'Leader',
+    s.server === 'running' ? `${s.leader ? 'yes' : 'no'}${holderText(s.leaderInfo)}` : 'unknown',
+  ])
   const la = s.lastApplied
   rows.push([
     'Last applied',

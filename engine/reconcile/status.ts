@@ -51,6 +51,8 @@ export interface ReconcileStatus {
   /** Suspended by the configuration file (`reconcile.suspend`), not only through the CLI. */
   readonly suspendedByConfig?: boolean
   readonly leader: boolean
+  /** Leader election details from the HA store (mode, holder, epoch), when it provides them. */
+  readonly leaderInfo?: object
   /** The commit in force: last applied (or found already in sync), and the store revision after it. */
   readonly lastApplied?: {
     readonly commit: string

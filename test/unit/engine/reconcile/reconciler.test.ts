@@ -108,19 +108,36 @@ describe('reconciler', () => {
     await expect(reconciler.resume('os:alice')).rejects.toMatchObject({ code: 'ERR_CONFIG_INVALID' })
   })
 
-  it('skips cycles while this replica is not the leader', async () => {
+  it('skips cycles while this replica is not the leader, and reconciles at once on becoming leader', async () => {
     const remote = new Remote(identityFiles(1))
     let leader = false
-    const { reconciler: pending, metrics } = open(remote, {}, { isLeader: () => leader })
+    const listeners: ((l: boolean) => void)[] = []
+    const { reconciler: pending, metrics } = open(
+      remote,
+      {},
+      {
+        isLeader: () => leader,
+        leaderInfo: () => ({ mode: 'elected', holder: { hostname: 'replica-b' } }),
+        onChange: (fn) => {
+          listeners.push(fn)
+          return () => listeners.splice(listeners.indexOf(fn), 1)
+        },
+      },
+    )
     const reconciler = await pending
     const stop = new AbortController()
     const running = reconciler.run(stop.signal)
     expect(await reconciler.now()).toMatchObject({ result: 'skipped' })
-    expect((await reconciler.status()).leader).toBe(false)
+    expect(await reconciler.status()).toMatchObject({
+      leader: false,
+      leaderInfo: { holder: { hostname: 'replica-b' } },
+    })
     leader = true
-    expect(await reconciler.now()).toMatchObject({ result: 'applied' })
+    for (const fn of listeners) fn(true)
+    await expect.poll(async () => (await reconciler.status()).lastApplied?.commit).toBe(remote.head())
     stop.abort()
     await running
+    expect(listeners).toHaveLength(0)
     expect(await metrics.render()).toContain('sigil_reconcile_leader 1')
   })
 
