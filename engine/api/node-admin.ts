@@ -1,4 +1,4 @@
-/** NodeAdmin on a NodeStore (the SQLite file): token creation, bans and listing, each audited. */
+/** NodeAdmin on a NodeStore (the SQLite file): token creation, bans, revocations and listing, each audited. */
 import type { Clock } from '../core/clock.js'
 import { EngineError } from '../core/errors.js'
 import type { Random } from '../core/random.js'
@@ -20,8 +20,25 @@ export function checkAgentId(agentId: string): void {
   }
 }
 
+/** Checks a revocation request: a SPIFFE ID, a non-empty reason and a positive duration if any. */
+export function checkRevocationRequest(spiffeId: string, reason: string, forMs: number | undefined): void {
+  if (!parseSpiffeId(spiffeId).ok) {
+    throw new EngineError('ERR_API_INVALID_ARGUMENT', 'not a spiffe id', { data: { reason: 'spiffe-id' } })
+  }
+  if (reason.trim() === '') {
+    throw new EngineError('ERR_API_INVALID_ARGUMENT', 'a revocation needs a reason', {
+      data: { reason: 'reason' },
+    })
+  }
+  if (forMs !== undefined && (!Number.isSafeInteger(forMs) || forMs <= 0)) {
+    throw new EngineError('ERR_API_INVALID_ARGUMENT', 'revocation duration must be positive', {
+      data: { reason: 'for' },
+    })
+  }
+}
+
 /**
- * Node administration directly on `nodes`. `onChange` runs after a ban or unban (the server uses it
+ * Node administration directly on `nodes`. `onChange` runs after a ban, unban, revoke or lift (the server uses it
  * to re-check connected agents at once).
  */
 export function createNodeAdmin(
@@ -39,6 +56,27 @@ export function createNodeAdmin(
       return node
     },
     listAgents: () => nodes.listAttestedNodes(),
+    async revokeIdentity({ spiffeId, reason, forMs, actor }) {
+      checkRevocationRequest(spiffeId, reason, forMs)
+      const atMs = deps.clock.now()
+      const revocation = await nodes.createRevocation({
+        spiffeId,
+        reason,
+        actor,
+        atMs,
+        ...(forMs !== undefined ? { expiresAtMs: atMs + forMs } : {}),
+      })
+      deps.onChange?.()
+      return revocation
+    },
+    async liftRevocation({ spiffeId, actor }) {
+      checkRevocationRequest(spiffeId, 'lift', undefined)
+      const lifted = await nodes.liftRevocation({ spiffeId, actor, atMs: deps.clock.now() })
+      deps.onChange?.()
+      return lifted
+    },
+    listRevocations: ({ activeOnly = false } = {}) =>
+      nodes.listRevocations(activeOnly ? { activeAtMs: deps.clock.now() } : {}),
     close: () => (deps.closeStore ? nodes.close() : Promise.resolve()),
   }
 }

@@ -7,7 +7,14 @@ import { request } from 'node:http'
 import { EngineError, type ErrorCode } from '../core/errors.js'
 import type { LiveState } from '../plan/types.js'
 import { StoreConflictError, StoreUnavailableError, type ConflictReason } from './errors.js'
-import type { AttestedNode, CreatedJoinToken, CreateJoinTokenRequest, NodeAdmin } from './node-store.js'
+import type {
+  AttestedNode,
+  CreatedJoinToken,
+  CreateJoinTokenRequest,
+  NodeAdmin,
+  Revocation,
+  RevokeRequest,
+} from './node-store.js'
 import type {
   AuditRecord,
   AuditVerification,
@@ -35,7 +42,14 @@ export const ADMIN_STORE_METHODS = [
 ] as const
 
 /** Node administration methods served on the admin socket. */
-export const ADMIN_NODE_METHODS = ['createJoinToken', 'setAgentBanned', 'listAgents'] as const
+export const ADMIN_NODE_METHODS = [
+  'createJoinToken',
+  'setAgentBanned',
+  'listAgents',
+  'revokeIdentity',
+  'liftRevocation',
+  'listRevocations',
+] as const
 
 /** Largest request or response body, bytes (a commit of 100k entries is ~60 MB of JSON). */
 export const ADMIN_MAX_BODY = 512 * 1024 * 1024
@@ -135,6 +149,11 @@ export class AdminClientStore implements RegistrationStore, NodeAdmin {
   setAgentBanned = (req: { agentId: string; banned: boolean; actor: string }) =>
     call<AttestedNode>(this.socketPath, 'setAgentBanned', [req])
   listAgents = () => call<readonly AttestedNode[]>(this.socketPath, 'listAgents', [])
+  revokeIdentity = (req: RevokeRequest) => call<Revocation>(this.socketPath, 'revokeIdentity', [req])
+  liftRevocation = (req: { spiffeId: string; actor: string }) =>
+    call<readonly Revocation[]>(this.socketPath, 'liftRevocation', [req])
+  listRevocations = (req: { activeOnly?: boolean } = {}) =>
+    call<readonly Revocation[]>(this.socketPath, 'listRevocations', [req])
 
   close(): Promise<void> {
     return Promise.resolve()

@@ -41,7 +41,10 @@ export interface NodeAuditEvent {
   readonly atMs: number
   /** Who: an agent ID, `os:<user>`, `admin-socket`. */
   readonly actor: string
-  /** `node.attest`, `node.renew`, `node.ban`, `node.unban`, `token.create`, `mint.denied`. */
+  /**
+   * `node.attest`, `node.renew`, `node.ban`, `node.unban`, `token.create`, `mint.denied`,
+   * `identity.revoke`, `identity.revoke.lift`.
+   */
   readonly event: string
   readonly data: Readonly<Record<string, unknown>>
 }
@@ -66,7 +69,56 @@ export interface NodeStore {
   appendAudit(event: NodeAuditEvent): Promise<number>
   /** A number that changes whenever another connection or process committed (`PRAGMA data_version`). */
   dataVersion(): number
+  /** Records an emergency revocation and its `identity.revoke` audit row in one transaction. */
+  createRevocation(req: CreateRevocationRecord): Promise<Revocation>
+  /** Lifts every active revocation of the SPIFFE ID (audit `identity.revoke.lift`); returns them, [] if none. */
+  liftRevocation(req: { spiffeId: string; actor: string; atMs: number }): Promise<readonly Revocation[]>
+  /** Revocations sorted by SPIFFE ID then ID; with `activeAtMs` only those in force at that instant. */
+  listRevocations(req?: { activeAtMs?: number }): Promise<readonly Revocation[]>
   close(): Promise<void>
+}
+
+/**
+ * An emergency block of one SPIFFE ID (`sigil revoke`): kept apart from registration entries so
+ * reconcile never heals it. Active while not lifted and not expired.
+ */
+export interface Revocation {
+  /** Store-assigned, increasing. */
+  readonly id: number
+  readonly spiffeId: string
+  /** `--reason`, free text (required). */
+  readonly reason: string
+  /** Who revoked: `os:<user>`, `admin-socket`. */
+  readonly actor: string
+  readonly createdAtMs: number
+  /** `--for D` → created + D; null = until lifted. */
+  readonly expiresAtMs: number | null
+  /** When `sigil revoke --lift` ended it; null while not lifted. */
+  readonly liftedAtMs: number | null
+  readonly liftedBy: string | null
+}
+
+/** What the store records for a new revocation. */
+export interface CreateRevocationRecord {
+  readonly spiffeId: string
+  readonly reason: string
+  readonly actor: string
+  readonly atMs: number
+  readonly expiresAtMs?: number
+}
+
+/** Whether `r` is in force at `nowMs` (not lifted, and not expired at or before `nowMs`). */
+export function isRevocationActive(r: Revocation, nowMs: number): boolean {
+  return r.liftedAtMs === null && (r.expiresAtMs === null || r.expiresAtMs > nowMs)
+}
+
+/** What `sigil revoke SPIFFE_ID --reason TEXT [--for D]` asks for. */
+export interface RevokeRequest {
+  readonly spiffeId: string
+  readonly reason: string
+  /** `--for`; absent = until lifted. */
+  readonly forMs?: number
+  readonly actor: string
 }
 
 /** A join token just created: the only time the token itself is available. */
@@ -96,5 +148,11 @@ export interface NodeAdmin {
   /** Bans (or with `banned: false` unbans) an agent ID; a banned agent is refused on every RPC. */
   setAgentBanned(req: { agentId: string; banned: boolean; actor: string }): Promise<AttestedNode>
   listAgents(): Promise<readonly AttestedNode[]>
+  /** Blocks a SPIFFE ID at once (no SVIDs minted, agents drop it) until lifted or expired. */
+  revokeIdentity(req: RevokeRequest): Promise<Revocation>
+  /** Lifts the active revocations of a SPIFFE ID; [] when none was active. */
+  liftRevocation(req: { spiffeId: string; actor: string }): Promise<readonly Revocation[]>
+  /** Revocations; `activeOnly` keeps those in force on the store side's clock. */
+  listRevocations(req?: { activeOnly?: boolean }): Promise<readonly Revocation[]>
   close(): Promise<void>
 }

@@ -9,13 +9,18 @@ import { StoreCorruptError, StoreMigrationError, StoreUnavailableError } from '.
 import type {
   AttestationType,
   AttestedNode,
+  CreateRevocationRecord,
   JoinTokenRecord,
   NodeAuditEvent,
   NodeStore,
+  Revocation,
 } from './node-store.js'
+import { revocationFromRow, type RevocationRow } from './revocation-rows.js'
 
 /** Schema version that created the node tables (migrations/002-nodes.ts). */
 export const NODES_SCHEMA_VERSION = 2
+/** Schema version that created the revocations table (migrations/003-revocations.ts). */
+export const REVOCATIONS_SCHEMA_VERSION = 3
 
 interface TokenRow {
   token_hash: string
@@ -52,6 +57,9 @@ function nodeFromRow(row: NodeRow): AttestedNode {
 }
 
 const sortedJson = (values: readonly string[]) => JSON.stringify([...new Set(values)].sort())
+
+/** SQL (both stores) selecting revocations in force at the bound instant. */
+export const ACTIVE_REVOCATION_SQL = 'lifted_at_ms IS NULL AND (expires_at_ms IS NULL OR expires_at_ms > ?)'
 
 /**
  * Opens the node store in the SQLite file at `path` (an existing, migrated registration store).
@@ -241,6 +249,70 @@ class SqliteNodeStore implements NodeStore {
       .run(seq, event.atMs, event.actor, event.event, revision, data, last.hash, hash)
     this.db.prepare("UPDATE meta SET value = ? WHERE key = 'audit_head'").run(`${seq}:${hash}`)
     return seq
+  }
+
+  createRevocation(r: CreateRevocationRecord): Promise<Revocation> {
+    return this.run(() =>
+      this.db
+        .transaction(() => {
+          const id = this.db
+            .prepare(
+              'INSERT INTO revocations (spiffe_id, reason, actor, created_at_ms, expires_at_ms) VALUES (?, ?, ?, ?, ?)',
+            )
+            .run(r.spiffeId, r.reason, r.actor, r.atMs, r.expiresAtMs ?? null).lastInsertRowid
+          const row = this.db.prepare('SELECT * FROM revocations WHERE id = ?').get(id) as RevocationRow
+          const revocation = revocationFromRow(row)
+          this.appendAuditRow({
+            atMs: r.atMs,
+            actor: r.actor,
+            event: 'identity.revoke',
+            data: {
+              id: revocation.id,
+              spiffeId: r.spiffeId,
+              reason: r.reason,
+              expiresAtMs: revocation.expiresAtMs,
+            },
+          })
+          return revocation
+        })
+        .immediate(),
+    )
+  }
+
+  liftRevocation(req: { spiffeId: string; actor: string; atMs: number }): Promise<readonly Revocation[]> {
+    return this.run(() =>
+      this.db
+        .transaction(() => {
+          const active = this.db
+            .prepare(`SELECT * FROM revocations WHERE spiffe_id = ? AND ${ACTIVE_REVOCATION_SQL} ORDER BY id`)
+            .all(req.spiffeId, req.atMs) as RevocationRow[]
+          if (active.length === 0) return []
+          const lift = this.db.prepare('UPDATE revocations SET lifted_at_ms = ?, lifted_by = ? WHERE id = ?')
+          for (const row of active) lift.run(req.atMs, req.actor, row.id)
+          this.appendAuditRow({
+            atMs: req.atMs,
+            actor: req.actor,
+            event: 'identity.revoke.lift',
+            data: { spiffeId: req.spiffeId, ids: active.map((row) => row.id) },
+          })
+          return active.map((row) =>
+            revocationFromRow({ ...row, lifted_at_ms: req.atMs, lifted_by: req.actor }),
+          )
+        })
+        .immediate(),
+    )
+  }
+
+  listRevocations(req: { activeAtMs?: number } = {}): Promise<readonly Revocation[]> {
+    return this.run(() => {
+      const rows =
+        req.activeAtMs === undefined
+          ? this.db.prepare('SELECT * FROM revocations ORDER BY spiffe_id, id').all()
+          : this.db
+              .prepare(`SELECT * FROM revocations WHERE ${ACTIVE_REVOCATION_SQL} ORDER BY spiffe_id, id`)
+              .all(req.activeAtMs)
+      return (rows as RevocationRow[]).map(revocationFromRow)
+    })
   }
 
   dataVersion(): number {

@@ -20,6 +20,7 @@ import { register as registerImport } from './import.js'
 import { register as registerExport } from './export.js'
 import { register as registerStatus } from './status.js'
 import { register as registerReconcile } from './reconcile.js'
+import { register as registerRevoke } from './revoke.js'
 
 export function registerCommands(_program: Command): void {
   // commands register here, one line each
@@ -43,4 +44,5 @@ export function registerCommands(_program: Command): void {
   registerExport(_program)
   registerStatus(_program)
   registerReconcile(_program)
+  registerRevoke(_program)
 }

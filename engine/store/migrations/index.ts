@@ -1,5 +1,6 @@
 import { MIGRATION_001_INITIAL } from './001-initial.js'
 import { MIGRATION_002_NODES } from './002-nodes.js'
+import { MIGRATION_003_REVOCATIONS } from './003-revocations.js'
 
 /** One forward-only schema step; `version` is the `PRAGMA user_version` after it ran. */
 export interface Migration {
@@ -15,4 +16,5 @@ export interface Migration {
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial', sql: MIGRATION_001_INITIAL },
   { version: 2, name: 'nodes', sql: MIGRATION_002_NODES },
+  { version: 3, name: 'revocations', sql: MIGRATION_003_REVOCATIONS },
 ]

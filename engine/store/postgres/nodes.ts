@@ -8,10 +8,13 @@ import { StoreUnavailableError } from '../errors.js'
 import type {
   AttestationType,
   AttestedNode,
+  CreateRevocationRecord,
   JoinTokenRecord,
   NodeAuditEvent,
   NodeStore,
+  Revocation,
 } from '../node-store.js'
+import { revocationFromRow, type RevocationRow } from '../revocation-rows.js'
 import { appendAuditRows } from './commit.js'
 import type { PostgresDatabase } from './database.js'
 
@@ -215,6 +218,80 @@ class PostgresNodeStore implements NodeStore {
         { atMs: event.atMs, actor: event.actor, event: event.event, revision, data },
       ])
     })
+  }
+
+  private async auditIn(c: pg.ClientBase, event: NodeAuditEvent): Promise<number> {
+    const rev = await c.query<{ value: string }>("SELECT value FROM meta WHERE key = 'revision'")
+    const revision = Number(rev.rows[0]?.value ?? 0)
+    const data = JSON.stringify(event.data)
+    return appendAuditRows(c, [{ atMs: event.atMs, actor: event.actor, event: event.event, revision, data }])
+  }
+
+  async createRevocation(r: CreateRevocationRecord): Promise<Revocation> {
+    this.check()
+    return this.db.transaction(async (c) => {
+      const res = await c.query<RevocationRow & pg.QueryResultRow>(
+        `INSERT INTO revocations (spiffe_id, reason, actor, created_at_ms, expires_at_ms)
+         VALUES ($1, $2, $3, $4, $5) RETURNING *`,
+        [r.spiffeId, r.reason, r.actor, r.atMs, r.expiresAtMs ?? null],
+      )
+      const revocation = revocationFromRow(res.rows[0] as RevocationRow)
+      await this.auditIn(c, {
+        atMs: r.atMs,
+        actor: r.actor,
+        event: 'identity.revoke',
+        data: {
+          id: revocation.id,
+          spiffeId: r.spiffeId,
+          reason: r.reason,
+          expiresAtMs: revocation.expiresAtMs,
+        },
+      })
+      await this.notify(c)
+      return revocation
+    })
+  }
+
+  async liftRevocation(req: {
+    spiffeId: string
+    actor: string
+    atMs: number
+  }): Promise<readonly Revocation[]> {
+    this.check()
+    return this.db.transaction(async (c) => {
+      const res = await c.query<RevocationRow & pg.QueryResultRow>(
+        `UPDATE revocations SET lifted_at_ms = $2, lifted_by = $3
+         WHERE spiffe_id = $1 AND lifted_at_ms IS NULL AND (expires_at_ms IS NULL OR expires_at_ms > $2)
+         RETURNING *`,
+        [req.spiffeId, req.atMs, req.actor],
+      )
+      const lifted = res.rows.map(revocationFromRow).sort((a, b) => a.id - b.id)
+      if (lifted.length === 0) return []
+      await this.auditIn(c, {
+        atMs: req.atMs,
+        actor: req.actor,
+        event: 'identity.revoke.lift',
+        data: { spiffeId: req.spiffeId, ids: lifted.map((r) => r.id) },
+      })
+      await this.notify(c)
+      return lifted
+    })
+  }
+
+  async listRevocations(req: { activeAtMs?: number } = {}): Promise<readonly Revocation[]> {
+    this.check()
+    const res =
+      req.activeAtMs === undefined
+        ? await this.db.query<RevocationRow & pg.QueryResultRow>(
+            'SELECT * FROM revocations ORDER BY spiffe_id, id',
+          )
+        : await this.db.query<RevocationRow & pg.QueryResultRow>(
+            `SELECT * FROM revocations
+             WHERE lifted_at_ms IS NULL AND (expires_at_ms IS NULL OR expires_at_ms > $1)
+             ORDER BY spiffe_id, id`,
+            [req.activeAtMs],
+          )
+    return res.rows.map(revocationFromRow)
   }
 
   dataVersion(): number {

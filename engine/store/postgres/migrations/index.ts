@@ -1,6 +1,7 @@
 import type { Migration } from '../../migrations/index.js'
 import { PG_MIGRATION_001_INITIAL } from './001-initial.js'
 import { PG_MIGRATION_002_NODES } from './002-nodes.js'
+import { PG_MIGRATION_003_REVOCATIONS } from './003-revocations.js'
 
 /**
  * Every PostgreSQL migration, in order, with the version numbers and meaning of the SQLite ones
@@ -10,4 +11,5 @@ import { PG_MIGRATION_002_NODES } from './002-nodes.js'
 export const PG_MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial', sql: PG_MIGRATION_001_INITIAL },
   { version: 2, name: 'nodes', sql: PG_MIGRATION_002_NODES },
+  { version: 3, name: 'revocations', sql: PG_MIGRATION_003_REVOCATIONS },
 ]
