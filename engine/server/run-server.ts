@@ -194,7 +194,12 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
       metrics,
       store: reconcileStore,
       // both must agree: the injected check (tests, main) and this replica's election on PostgreSQL
-      leadership: { isLeader: () => (deps.leadership ?? alwaysLeader).isLeader() && leadership.isLeader() },
+      leadership: {
+        isLeader: () => (deps.leadership ?? alwaysLeader).isLeader() && leadership.isLeader(),
+        // status shows who leads; a replica that wins the election reconciles at once
+        leaderInfo: () => leadership.leaderInfo(),
+        onChange: (fn) => leadership.onChange(fn),
+      },
       sigilVersion: SIGIL_VERSION,
       onApplied: refresh,
     })
