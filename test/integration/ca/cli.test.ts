@@ -79,6 +79,7 @@ describe('sigil ca / bundle / x509 / jwt', () => {
     })
     expect(validated.spiffeId).toBe(ID)
     const pem = await sigil('bundle', 'show')
+    expect(pem.code, pem.stderr).toBe(0)
     expect(parseBundlePem(pem.stdout, TD).x509Authorities).toHaveLength(1)
     expect(pem.stdout).toBe(readFileSync(join(out, 'bundle.pem'), 'utf8'))
 
