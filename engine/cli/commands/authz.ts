@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander'
 import { parseSpiffeId } from '../../core/spiffe-id.js'
-import { computeGrants, grantingRoles } from '../../policy/access.js'
+import { compileAuthz, decide } from '../../authz/engine.js'
 import { action } from '../action.js'
 import { CliExit, EXIT } from '../exit.js'
 import { addStoreOptions, type StoreFlags, withStore } from '../store-options.js'
@@ -23,22 +23,10 @@ export interface AuthzDecision {
   readonly reason: 'granted' | 'unknown-spiffe-id' | 'scope-not-granted'
 }
 
-async function decide(flags: AuthzFlags, spiffeId: string, scope: string): Promise<AuthzDecision> {
+async function decideFromStore(flags: AuthzFlags, spiffeId: string, scope: string): Promise<AuthzDecision> {
   const live = await withStore(flags, { create: false }, (store) => store.readLiveState())
-  const grants = computeGrants({ entries: live.entries, roles: live.roles })
-  const via = grantingRoles(grants, spiffeId, scope)
-  if (via.length > 0) return { decision: 'allow', spiffeId, scope, roles: via, reason: 'granted' }
-  const held = [
-    ...new Set(live.entries.filter((e) => e.spiffeId === spiffeId).flatMap((e) => e.roles)),
-  ].sort()
-  const known = live.entries.some((e) => e.spiffeId === spiffeId)
-  return {
-    decision: 'deny',
-    spiffeId,
-    scope,
-    roles: held,
-    reason: known ? 'scope-not-granted' : 'unknown-spiffe-id',
-  }
+  const d = decide(compileAuthz({ entries: live.entries, roles: live.roles }, live.revision), spiffeId, scope)
+  return { decision: d.allow ? 'allow' : 'deny', spiffeId, scope, roles: d.roles, reason: d.reason }
 }
 
 function describe(d: AuthzDecision): string {
@@ -62,7 +50,7 @@ export function register(program: Command): void {
   ).action(
     action(async (spiffeId: string, scope: string, flags: AuthzFlags) => {
       if (!parseSpiffeId(spiffeId).ok) throw new CliExit(EXIT.other, `${spiffeId} is not a valid SPIFFE ID`)
-      const d = await decide(flags, spiffeId, scope)
+      const d = await decideFromStore(flags, spiffeId, scope)
       process.stdout.write(flags.format === 'json' ? `${JSON.stringify(d)}\n` : `${describe(d)}\n`)
       return d.decision === 'allow' ? EXIT.ok : EXIT.failure
     }),
