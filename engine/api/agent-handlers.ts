@@ -115,6 +115,25 @@ export function agentApiHandlers(deps: AgentHandlerDeps): UntypedServiceImplemen
     })
   }
 
+  // an entry left out of the authorized set because its SPIFFE ID is revoked: audited as such
+  const refuseUnauthorized = async (node: AttestedNode, entryId: string, svid: 'x509' | 'jwt') => {
+    const revocation = await sync.revocationOf(entryId)
+    if (!revocation) {
+      await denyAudit(node, entryId, svid)
+      return denied()
+    }
+    deps.metrics?.authorizationDenied(node.agentId)
+    await nodes.appendAudit({
+      atMs: clock.now(),
+      actor: node.agentId,
+      event: 'mint.denied',
+      data: { entryId, svid, reason: 'revoked', spiffeId: revocation.spiffeId, revocationId: revocation.id },
+    })
+    return new EngineError('ERR_API_PERMISSION_DENIED', 'spiffe id is revoked', {
+      data: { reason: 'revoked' },
+    })
+  }
+
   // attestation outcomes for the metrics; the error code travels in the status metadata
   const countAttest =
     (handler: Handler<AttestRequest, unknown>): Handler<AttestRequest, unknown> =>
@@ -213,10 +232,7 @@ export function agentApiHandlers(deps: AgentHandlerDeps): UntypedServiceImplemen
         for (const p of params) {
           const entry = authorized.get(p.entry_id)
           try {
-            if (!entry) {
-              await denyAudit(node, p.entry_id, 'x509')
-              throw denied()
-            }
+            if (!entry) throw await refuseUnauthorized(node, p.entry_id, 'x509')
             const svid = ca.signWorkloadX509Svid({
               csrDer: p.csr,
               spiffeId: entry.spiffeId,
@@ -241,10 +257,7 @@ export function agentApiHandlers(deps: AgentHandlerDeps): UntypedServiceImplemen
       const node = await authenticate(call)
       deps.signingLimit.take(node.agentId)
       const entry = (await sync.authorizedFor(node)).get(call.request.entry_id)
-      if (!entry) {
-        await denyAudit(node, call.request.entry_id, 'jwt')
-        throw denied()
-      }
+      if (!entry) throw await refuseUnauthorized(node, call.request.entry_id, 'jwt')
       const jwt = ca.signJwtSvid({
         spiffeId: entry.spiffeId,
         audience: call.request.audience ?? [],

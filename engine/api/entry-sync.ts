@@ -8,7 +8,7 @@ import { parseBundleJson, parseBundlePem } from '../ca/bundle.js'
 import type { Clock } from '../core/clock.js'
 import { sha256Hex } from '../core/digest.js'
 import type { LiveEntry, LiveState } from '../plan/types.js'
-import type { AttestedNode, NodeStore } from '../store/node-store.js'
+import type { AttestedNode, NodeStore, Revocation } from '../store/node-store.js'
 import type { RegistrationStore } from '../store/registration-store.js'
 import { authorizedEntries, indexEntries, type AuthorizedEntryIndex } from './authorized-entries.js'
 import { wireBundle, wireEntry, type WireBundle, type WireEntry } from './wire.js'
@@ -34,6 +34,16 @@ interface Subscriber {
 
 /** The callbacks of one stream. */
 export type SyncStream = Pick<Subscriber, 'send' | 'fail' | 'end'>
+
+/** The active revocations as last loaded. */
+interface ActiveRevocations {
+  readonly version: number
+  /** Revoked SPIFFE IDs joined, to notice a change of the set. */
+  readonly ids: string
+  /** Earliest expiry among them; Infinity when none expires. */
+  readonly nextExpiryMs: number
+  readonly bySpiffeId: ReadonlyMap<string, Revocation>
+}
 
 interface Snapshot {
   readonly revision: number
@@ -79,6 +89,9 @@ export class EntrySync {
   private lastDataVersion = -1
   private refreshing: Promise<void> = Promise.resolve()
   private readonly cache = new Map<string, { key: string; entries: Map<string, LiveEntry> }>()
+  private revocations: ActiveRevocations | undefined
+  private revocationsDirty = true
+  private revocationGeneration = 0
 
   constructor(private readonly deps: EntrySyncDeps) {}
 
@@ -109,13 +122,52 @@ export class EntrySync {
     return this.loading
   }
 
-  /** The entries authorized for `node` at the current revision, by entry ID. */
+  /**
+   * Active emergency revocations by SPIFFE ID on the server's clock; reloaded after a store write
+   * (data version, or `refresh()` for this process's own writes) or when one expires.
+   */
+  async activeRevocations(): Promise<ReadonlyMap<string, Revocation>> {
+    const nowMs = this.deps.clock.now()
+    const version = this.deps.nodes.dataVersion()
+    const current = this.revocations
+    if (current && !this.revocationsDirty && current.version === version && nowMs < current.nextExpiryMs)
+      return current.bySpiffeId
+    this.revocationsDirty = false
+    const list = await this.deps.nodes.listRevocations({ activeAtMs: nowMs })
+    const bySpiffeId = new Map(list.map((r) => [r.spiffeId, r]))
+    const ids = [...bySpiffeId.keys()].join('\n')
+    if (ids !== current?.ids) this.revocationGeneration += 1
+    const nextExpiryMs = Math.min(
+      Infinity,
+      ...list.flatMap((r) => (r.expiresAtMs === null ? [] : [r.expiresAtMs])),
+    )
+    this.revocations = { version, ids, nextExpiryMs, bySpiffeId }
+    return bySpiffeId
+  }
+
+  /** The active revocation blocking the entry `entryId`, if its SPIFFE ID is revoked. */
+  async revocationOf(entryId: string): Promise<Revocation | undefined> {
+    const entry = (await this.fresh()).index.byId.get(entryId)
+    return entry && (await this.activeRevocations()).get(entry.spiffeId)
+  }
+
+  /** Whether a revocation expired since the last load (the poll loop then re-pushes). */
+  private revocationExpired(): boolean {
+    return this.revocations !== undefined && this.deps.clock.now() >= this.revocations.nextExpiryMs
+  }
+
+  /** The entries authorized for `node` at the current revision, by entry ID (revoked SPIFFE IDs left out). */
   async authorizedFor(node: AttestedNode): Promise<ReadonlyMap<string, LiveEntry>> {
     const snap = await this.fresh()
-    const key = `${snap.revision}\n${node.updatedAtMs}\n${node.selectors.join(',')}\n${node.aliasIds.join(',')}`
+    const revoked = await this.activeRevocations()
+    const key = `${snap.revision}\n${this.revocationGeneration}\n${node.updatedAtMs}\n${node.selectors.join(',')}\n${node.aliasIds.join(',')}`
     const hit = this.cache.get(node.agentId)
     if (hit && hit.key === key) return hit.entries
-    const entries = new Map(authorizedEntries(snap.index, node).map((e) => [e.id, e]))
+    const entries = new Map(
+      authorizedEntries(snap.index, node)
+        .filter((e) => !revoked.has(e.spiffeId))
+        .map((e) => [e.id, e]),
+    )
     this.cache.set(node.agentId, { key, entries })
     return entries
   }
@@ -161,6 +213,8 @@ export class EntrySync {
 
   /** Re-checks every stream (bans, revision, bundle) and pushes where the set changed; serialised. */
   refresh(): Promise<void> {
+    // a revocation written through this process's own connection does not move the data version
+    this.revocationsDirty = true
     this.refreshing = this.refreshing.then(() => this.refreshNow()).catch((err) => this.deps.onError?.(err))
     return this.refreshing
   }
@@ -193,7 +247,7 @@ export class EntrySync {
         return
       }
       const version = this.deps.nodes.dataVersion()
-      if (version === this.lastDataVersion) continue
+      if (version === this.lastDataVersion && !this.revocationExpired()) continue
       this.lastDataVersion = version
       await this.refresh()
     }
