@@ -15,25 +15,31 @@ type ScopeVia = { readonly scope: string; readonly via: string }
 export function computeAccessChanges(before: GrantInputs, after: GrantInputs): AccessChange[] {
   const was = computeGrants(before)
   const will = computeGrants(after)
-  const ids = new Set([...was.keys(), ...will.keys()])
-  const out: AccessChange[] = []
+  const ids: string[] = []
+  for (const id of will.keys()) ids.push(id)
+  for (const id of was.keys()) if (!will.has(id)) ids.push(id)
   // the default sort compares UTF-16 code units, like compareStrings, without a callback per comparison
-  for (const spiffeId of [...ids].sort()) {
-    const gained = missingFrom(will, was, spiffeId)
-    const lost = missingFrom(was, will, spiffeId)
+  ids.sort()
+  const out: AccessChange[] = []
+  for (const spiffeId of ids) {
+    const held = was.get(spiffeId)
+    const holds = will.get(spiffeId)
+    const gained = missingFrom(holds, held)
+    const lost = missingFrom(held, holds)
     if (gained.length > 0 || lost.length > 0) out.push({ spiffeId, gained, lost })
   }
   return out
 }
 
-/** Scopes `spiffeId` holds in `from` but not in `other`, sorted by scope. */
-function missingFrom(from: Grants, other: Grants, spiffeId: string): ScopeVia[] {
-  const held = from.get(spiffeId)
-  if (held === undefined) return []
-  const otherHeld = other.get(spiffeId)
+const NONE: readonly ScopeVia[] = Object.freeze([])
+type ScopeRoles = ReturnType<Grants['get']>
+
+/** Scopes in `held` but not in `other`, sorted by scope, each with its first granting role. */
+function missingFrom(held: ScopeRoles, other: ScopeRoles): ScopeVia[] {
+  if (held === undefined) return NONE as ScopeVia[]
   const out: ScopeVia[] = []
   for (const [scope, roles] of held) {
-    if (otherHeld?.has(scope) !== true) out.push({ scope, via: roles[0] as string })
+    if (other?.has(scope) !== true) out.push({ scope, via: roles[0] as string })
   }
   return out.length < 2 ? out : out.sort((a, b) => compareStrings(a.scope, b.scope))
 }
@@ -61,9 +67,11 @@ export function planAccessChanges(
     }
   }
   if (ids.size === 0 && changedRoles.size === 0) return []
-  const holds = (e: Holder) => e.roles.some((r) => changedRoles.has(r))
-  for (const e of before.entries) if (holds(e)) ids.add(e.spiffeId)
-  for (const e of after.entries) if (holds(e)) ids.add(e.spiffeId)
+  if (changedRoles.size > 0) {
+    const holds = (e: Holder) => e.roles.some((r) => changedRoles.has(r))
+    for (const e of before.entries) if (holds(e)) ids.add(e.spiffeId)
+    for (const e of after.entries) if (holds(e)) ids.add(e.spiffeId)
+  }
   const affected = (e: Holder) => ids.has(e.spiffeId)
   return computeAccessChanges(
     { entries: before.entries.filter(affected), roles: before.roles },
