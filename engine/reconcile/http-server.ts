@@ -29,6 +29,8 @@ export interface HttpEndpointOptions {
     /** Queues a cycle; false when suspended. */
     readonly trigger: (reason: string) => boolean
   }
+  /** More routes (the authz API, engine/authz/http-api.ts): true when it took the request. */
+  readonly routes?: (req: IncomingMessage, res: ServerResponse) => boolean
 }
 
 export interface HttpEndpoint {
@@ -81,6 +83,7 @@ async function hook(req: IncomingMessage, res: ServerResponse, options: HttpEndp
 }
 
 async function route(req: IncomingMessage, res: ServerResponse, options: HttpEndpointOptions): Promise<void> {
+  if (options.routes?.(req, res)) return
   const path = (req.url ?? '').split('?')[0]
   if (path === '/hooks/git') {
     if (req.method !== 'POST') return send(res, 405, { error: 'use POST' })

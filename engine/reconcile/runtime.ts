@@ -10,7 +10,7 @@ import { readBuiltinPolicies } from '../source/builtin-policies.js'
 import type { RegistrationStore } from '../store/registration-store.js'
 import type { ReconcileConfig } from './config.js'
 import { createGitReader } from './git-reader.js'
-import { startHttpEndpoint, type HttpEndpoint } from './http-server.js'
+import { startHttpEndpoint, type HttpEndpoint, type HttpEndpointOptions } from './http-server.js'
 import type { ServerMetrics } from './metrics.js'
 import { openReconciler, type Leadership, type ReconcileLogger, type Reconciler } from './reconciler.js'
 
@@ -27,6 +27,8 @@ export interface ReconcileRuntimeOptions {
   readonly leadership: Leadership
   readonly sigilVersion: string
   readonly onApplied: () => void
+  /** More routes on the HTTP endpoint (the authz API). */
+  readonly httpRoutes?: HttpEndpointOptions['routes']
 }
 
 export interface ReconcileRuntime {
@@ -86,6 +88,7 @@ export async function startReconcileRuntime(options: ReconcileRuntimeOptions): P
   if (options.httpListen) {
     http = await startHttpEndpoint({
       ...options.httpListen,
+      ...(options.httpRoutes ? { routes: options.httpRoutes } : {}),
       metrics,
       logger,
       readiness: async () => ({

@@ -49,6 +49,13 @@ export interface ServerConfigFile {
   }
   /** host:port of /healthz, /readyz, /metrics and /hooks/git (docs/reconcile.md). */
   httpListen?: string
+  /** The authz API on the HTTP endpoint (docs/authz.md). */
+  authz?: {
+    issuer?: string
+    tokenEndpointAudience?: string
+    authorizeAudience?: string
+    accessTokenTtl?: string
+  }
   source?: SourceConfigFile
   reconcile?: ReconcileConfigFile
 }
@@ -95,6 +102,14 @@ export interface ServerConfig {
   readonly k8sPsatClusters: Readonly<Record<string, K8sPsatClusterConfig>>
   /** The health/metrics/webhook endpoint; undefined: not served. */
   readonly httpListen?: { readonly host: string; readonly port: number }
+  /** The authz API served on the HTTP endpoint (docs/authz.md). */
+  readonly authz?: {
+    /** undefined: `https://<httpListen>`. */
+    readonly issuer?: string
+    readonly tokenEndpointAudience?: string
+    readonly authorizeAudience?: string
+    readonly accessTokenTtlMs: number
+  }
   readonly reconcile: ReconcileConfig
 }
 
@@ -163,6 +178,13 @@ export function parseListen(listen: string): { host: string; port: number } | un
   return { host: m[1] ?? (m[2] || '0.0.0.0'), port }
 }
 
+function authzTtlMs(text: string | undefined, problems: string[]): number {
+  if (text === undefined) return 5 * 60_000
+  const ms = parseDurationMs(text)
+  if (ms === undefined || ms <= 0) problems.push('authz.accessTokenTtl is not a duration')
+  return ms ?? 5 * 60_000
+}
+
 /** Merges file and flags, applies defaults and resolves paths against `cwd`. */
 export function resolveServerConfig(flags: ServerFlags, cwd: string): ServerConfig {
   const file: ServerConfigFile = flags.config ? readServerConfigFile(resolve(cwd, flags.config)) : {}
@@ -224,6 +246,14 @@ export function resolveServerConfig(flags: ServerFlags, cwd: string): ServerConf
     joinToken: file.nodeAttestors?.joinToken?.enabled ?? true,
     k8sPsatClusters: file.nodeAttestors?.k8sPsat?.clusters ?? {},
     ...(httpListen ? { httpListen } : {}),
+    authz: {
+      ...(file.authz?.issuer ? { issuer: file.authz.issuer } : {}),
+      ...(file.authz?.tokenEndpointAudience
+        ? { tokenEndpointAudience: file.authz.tokenEndpointAudience }
+        : {}),
+      ...(file.authz?.authorizeAudience ? { authorizeAudience: file.authz.authorizeAudience } : {}),
+      accessTokenTtlMs: authzTtlMs(file.authz?.accessTokenTtl, problems),
+    },
     reconcile: resolveReconcileConfig(file.source, file.reconcile, cwd, problems),
   }
   if (config.caTtlMs <= 60_000) problems.push('caTtl must exceed 1m')

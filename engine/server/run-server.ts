@@ -12,12 +12,13 @@ import { EntrySync } from '../api/entry-sync.js'
 import { createK8sPsatAttestor } from '../api/k8s-psat.js'
 import { createNodeAdmin } from '../api/node-admin.js'
 import { RateLimiter } from '../api/rate-limit.js'
+import { startAuthzService, type AuthzService } from '../authz/service.js'
 import { encodeBundlePem } from '../ca/bundle.js'
 import type { CertificateAuthority } from '../ca/certificate-authority.js'
 import { openDataDirCa } from '../ca/data-dir-ca.js'
 import { singleServerLeadership, type Leadership as ReplicaLeadership } from '../ha/leadership.js'
 import { openPostgresServerBackend } from '../ha/postgres-server.js'
-import type { KeySource } from '../ca/key-manager.js'
+import { systemKeySource, type KeySource } from '../ca/key-manager.js'
 import { DAY_MS, type Clock } from '../core/clock.js'
 import { EngineError } from '../core/errors.js'
 import type { Random } from '../core/random.js'
@@ -55,6 +56,8 @@ export interface RunningServer {
   readonly leadership: ReplicaLeadership
   /** Port of the health/metrics/webhook endpoint, when `httpListen` is configured. */
   readonly httpPort?: number
+  /** The authorizer, decision log and authz HTTP routes (docs/authz.md). */
+  readonly authz: AuthzService
   /** Stops accepting, ends streams, closes the store. Idempotent. */
   close(): Promise<void>
 }
@@ -183,6 +186,16 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
     })
     cleanup.push(() => api.close())
     const refresh = () => void sync.refresh()
+    const authz = await startAuthzService({
+      dataDir: config.dataDir,
+      store,
+      ca,
+      clock,
+      random,
+      keySource: deps.keySource ?? systemKeySource,
+      logger,
+      ...(config.authz ? { config: config.authz } : {}),
+    })
     const reconcile = await startReconcileRuntime({
       dataDir: config.dataDir,
       reconcile: config.reconcile,
@@ -202,8 +215,10 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
       },
       sigilVersion: SIGIL_VERSION,
       onApplied: refresh,
+      httpRoutes: authz.httpRoutes,
     })
     cleanup.push(() => reconcile.close())
+    if (reconcile.http) authz.setEndpoint(reconcile.http.host, reconcile.http.port)
     const admin: AdminSocket = await startAdminSocket({
       path: config.adminSocket,
       store,
@@ -240,6 +255,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
       api.run(controller.signal),
       rotateLoop(controller.signal),
       reconcile.run(controller.signal),
+      authz.run(controller.signal),
     ])
     // cleanup runs in reverse: the loops stop first, so no tick touches a closed store
     cleanup.push(async () => {
@@ -257,6 +273,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
       metrics,
       reconciler: reconcile.reconciler,
       leadership,
+      authz,
       ...(reconcile.http ? { httpPort: reconcile.http.port } : {}),
       close: () => (closing ??= closeAll()),
     }
