@@ -7,6 +7,11 @@ import { readStatusView, renderStatusText } from '../../reconcile/status-view.js
 import { action } from '../action.js'
 import { EXIT } from '../exit.js'
 import { dataDirOf } from '../store-options.js'
+import {
+  readRevocationsFromFile,
+  readRevocationsFromSocket,
+  revocationStatusText,
+} from '../revocation-view.js'
 
 interface StatusFlags {
   readonly dataDir?: string
@@ -24,8 +29,16 @@ async function runStatus(flags: StatusFlags): Promise<number> {
     clock: systemClock,
     random: cryptoRandom,
   })
+  // emergency revocations (sigil revoke): from the running server, else from the store file
+  // (only when some are active, so the output is unchanged otherwise)
+  const found =
+    (await readRevocationsFromSocket(adminSocketOf(flags))) ??
+    (await readRevocationsFromFile(join(dataDirOf(flags), 'sigil.db')))
+  const revocations = found && found.length > 0 ? found : undefined
   process.stdout.write(
-    flags.format === 'json' ? JSON.stringify(view, null, 2) + '\n' : renderStatusText(view),
+    flags.format === 'json'
+      ? JSON.stringify(revocations ? { ...view, revocations } : view, null, 2) + '\n'
+      : renderStatusText(view) + (revocations ? revocationStatusText(revocations) : ''),
   )
   return EXIT.ok
 }

@@ -14,6 +14,7 @@ import { SIGIL_VERSION } from '../version.js'
 import { makeReport } from '../lint-output/report.js'
 import { renderText } from '../lint-output/text.js'
 import { loadBaseSnapshot, loadSnapshot, type SourceFlags } from './source.js'
+import { readRevocationsOfStore, revokedEntryDiagnostics } from '../revocation-view.js'
 
 export interface PlanFlags extends SourceFlags {
   readonly baseRef?: string
@@ -61,10 +62,13 @@ export async function planFromFlags(
     )
   }
   let live: LiveState
+  // active emergency revocations stay in force whatever the plan does: show them as warnings
+  let revoked: ReturnType<typeof revokedEntryDiagnostics> = []
   if (flags.baseRef !== undefined) {
     live = liveFromBase(await check(await loadBaseSnapshot(dir, flags, flags.baseRef)))
   } else if (store) {
     live = await store.readLiveState()
+    revoked = revokedEntryDiagnostics(checked.desired.entries, await readRevocationsOfStore(store))
   } else {
     throw new TypeError('planFromFlags needs a store or a base ref')
   }
@@ -72,7 +76,7 @@ export async function planFromFlags(
     createdAtMs: systemClock.now(),
     sigilVersion: SIGIL_VERSION,
     source: { repo: snapshot.repo, commit: snapshot.commit ?? '', path: snapshot.path },
-    diagnostics: checked.diagnostics,
+    diagnostics: [...checked.diagnostics, ...revoked],
     ...(flags.baseRef === undefined ? {} : { baseKind: 'git' as const, baseRef: flags.baseRef }),
   })
 }
