@@ -11,6 +11,7 @@ import { register as registerX509 } from './x509.js'
 import { register as registerApply } from './apply.js'
 import { register as registerAudit } from './audit.js'
 import { register as registerAuthz } from './authz.js'
+import { register as registerAccess } from './access.js'
 import { register as registerEntry } from './entry.js'
 import { register as registerLint } from './lint.js'
 import { register as registerPlan } from './plan.js'
@@ -40,6 +41,7 @@ export function registerCommands(_program: Command): void {
   registerAgent(_program)
   registerAgentAdmin(_program)
   registerAuthz(_program)
+  registerAccess(_program)
   registerImport(_program)
   registerExport(_program)
   registerStatus(_program)
