@@ -12,6 +12,7 @@ import type { RegistrationStore } from '../store/registration-store.js'
 import { createAccessTokenSigner } from './access-token.js'
 import { createAuthorizer, type Authorizer } from './authorizer.js'
 import { createDecisionLog, DECISIONS_FILE, type DecisionLog } from './decision-log.js'
+import { startAuthzGrpc, type AuthzGrpcServer } from './grpc-api.js'
 import {
   AUTHORIZE_PATH,
   createAuthzHttpHandler,
@@ -36,6 +37,8 @@ export interface AuthzServiceOptions {
     readonly tokenEndpointAudience?: string
     readonly authorizeAudience?: string
     readonly accessTokenTtlMs?: number
+    /** Serve the gRPC Authorize API here (plaintext). */
+    readonly grpcListen?: { readonly host: string; readonly port: number }
   }
   /** How often the authorizer polls the store revision and the decision log is flushed. */
   readonly refreshIntervalMs?: number
@@ -49,8 +52,12 @@ export interface AuthzService {
   readonly urls: { issuer: string; tokenEndpointAudience: string; authorizeAudience: string }
   /** Sets the defaults from the HTTP endpoint's bound address (unless configured). */
   setEndpoint(host: string, port: number): void
+  /** The gRPC Authorize listener, when `grpcListen` is configured. */
+  readonly grpc?: AuthzGrpcServer
   /** Refresh and flush loops until aborted (flushes once more at the end). */
   run(signal: AbortSignal): Promise<void>
+  /** Stops the gRPC listener and flushes the decision log. */
+  close(): Promise<void>
 }
 
 /** Opens the authorizer over the store and prepares the routes. */
@@ -106,7 +113,13 @@ export async function startAuthzService(options: AuthzServiceOptions): Promise<A
     logger.warn({ err: (err as Error).message }, 'authz http error'),
   )
   const intervalMs = options.refreshIntervalMs ?? 1000
+  const grpc = config.grpcListen ? await startAuthzGrpc(config.grpcListen, handlerOptions) : undefined
   return {
+    ...(grpc ? { grpc } : {}),
+    async close() {
+      await grpc?.close()
+      decisions.flush()
+    },
     authorizer,
     decisions,
     httpRoutes,

@@ -55,6 +55,8 @@ export interface ServerConfigFile {
     tokenEndpointAudience?: string
     authorizeAudience?: string
     accessTokenTtl?: string
+    /** host:port of the gRPC Authorize API (plaintext); not served when unset. */
+    grpcListen?: string
   }
   source?: SourceConfigFile
   reconcile?: ReconcileConfigFile
@@ -109,6 +111,7 @@ export interface ServerConfig {
     readonly tokenEndpointAudience?: string
     readonly authorizeAudience?: string
     readonly accessTokenTtlMs: number
+    readonly grpcListen?: { readonly host: string; readonly port: number }
   }
   readonly reconcile: ReconcileConfig
 }
@@ -185,6 +188,16 @@ function authzTtlMs(text: string | undefined, problems: string[]): number {
   return ms ?? 5 * 60_000
 }
 
+function authzGrpcListen(
+  text: string | undefined,
+  problems: string[],
+): { grpcListen?: { host: string; port: number } } {
+  if (text === undefined) return {}
+  const listen = parseListen(text)
+  if (!listen) problems.push(`authz.grpcListen "${text}" is not host:port`)
+  return listen ? { grpcListen: listen } : {}
+}
+
 /** Merges file and flags, applies defaults and resolves paths against `cwd`. */
 export function resolveServerConfig(flags: ServerFlags, cwd: string): ServerConfig {
   const file: ServerConfigFile = flags.config ? readServerConfigFile(resolve(cwd, flags.config)) : {}
@@ -253,6 +266,7 @@ export function resolveServerConfig(flags: ServerFlags, cwd: string): ServerConf
         : {}),
       ...(file.authz?.authorizeAudience ? { authorizeAudience: file.authz.authorizeAudience } : {}),
       accessTokenTtlMs: authzTtlMs(file.authz?.accessTokenTtl, problems),
+      ...authzGrpcListen(file.authz?.grpcListen, problems),
     },
     reconcile: resolveReconcileConfig(file.source, file.reconcile, cwd, problems),
   }

@@ -196,6 +196,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
       logger,
       ...(config.authz ? { config: config.authz } : {}),
     })
+    cleanup.push(() => authz.close())
     const reconcile = await startReconcileRuntime({
       dataDir: config.dataDir,
       reconcile: config.reconcile,

@@ -1,6 +1,8 @@
+import { credentials, makeClientConstructor, Metadata, type Client, type ServiceError } from '@grpc/grpc-js'
 import { createLocalJWKSet, jwtVerify } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { readDecisionLog } from '../../../engine/authz/decision-log.js'
+import { authzServiceDefinition } from '../../../engine/authz/grpc-api.js'
 import { JWT_BEARER_ASSERTION } from '../../../engine/authz/token-endpoint.js'
 import type { EntryRecord } from '../../../engine/store/registration-store.js'
 import { join } from 'node:path'
@@ -38,7 +40,7 @@ describe('server authz API', () => {
   let base: string
 
   beforeAll(async () => {
-    h = await startHarness('httpListen: 127.0.0.1:0\n')
+    h = await startHarness('httpListen: 127.0.0.1:0\nauthz: { grpcListen: 127.0.0.1:0 }\n')
     const store = h.server.store
     const rev = await store.fetchRevision()
     await store.commitChanges({
@@ -136,6 +138,51 @@ describe('server authz API', () => {
       decision: 'deny',
       reason: 'scope-not-granted',
     })
+  })
+
+  it('answers the gRPC Authorize API for an authenticated caller', async () => {
+    const Ctor = makeClientConstructor(authzServiceDefinition(), 'Authorization')
+    const client = new Ctor(
+      `127.0.0.1:${h.server.authz.grpc?.port}`,
+      credentials.createInsecure(),
+    ) as Client & {
+      Authorize(req: unknown, md: Metadata, cb: (err: ServiceError | null, res: unknown) => void): void
+    }
+    const call = (req: unknown, token: string) =>
+      new Promise<{ err: ServiceError | null; res: unknown }>((resolve) => {
+        const md = new Metadata()
+        md.set('authorization', `Bearer ${token}`)
+        client.Authorize(req, md, (err, res) => resolve({ err, res }))
+      })
+    try {
+      const good = svid(h.server.authz.urls.authorizeAudience, CALLER)
+      const ok = await call(
+        {
+          checks: [
+            { spiffe_id: CALLER, scope: 'read:orders' },
+            { spiffe_id: `spiffe://${TD}/nobody`, scope: 'x' },
+          ],
+        },
+        good,
+      )
+      expect(ok.err).toBeNull()
+      expect(ok.res).toEqual({
+        results: [
+          { spiffe_id: CALLER, scope: 'read:orders', allow: false, roles: [], reason: 'scope-not-granted' },
+          {
+            spiffe_id: `spiffe://${TD}/nobody`,
+            scope: 'x',
+            allow: false,
+            roles: [],
+            reason: 'unknown-spiffe-id',
+          },
+        ],
+      })
+      expect((await call({ checks: [{ spiffe_id: CALLER, scope: 'a' }] }, svid('other'))).err?.code).toBe(16)
+      expect((await call({ checks: [] }, good)).err?.code).toBe(3)
+    } finally {
+      client.close()
+    }
   })
 
   it('audits every decision and token in the decision log', () => {
