@@ -145,7 +145,7 @@ describe('server authz API', () => {
     const client = new Ctor(
       `127.0.0.1:${h.server.authz.grpc?.port}`,
       credentials.createInsecure(),
-    ) as Client & {
+    ) as unknown as Client & {
       Authorize(req: unknown, md: Metadata, cb: (err: ServiceError | null, res: unknown) => void): void
     }
     const call = (req: unknown, token: string) =>
