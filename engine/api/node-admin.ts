@@ -20,10 +20,28 @@ export function checkAgentId(agentId: string): void {
   }
 }
 
-/** Checks a revocation request: a SPIFFE ID, a non-empty reason and a positive duration if any. */
-export function checkRevocationRequest(spiffeId: string, reason: string, forMs: number | undefined): void {
+/** Checks that `spiffeId` parses as a SPIFFE ID (what `--lift` needs). */
+function checkSpiffeId(spiffeId: string): void {
   if (!parseSpiffeId(spiffeId).ok) {
     throw new EngineError('ERR_API_INVALID_ARGUMENT', 'not a spiffe id', { data: { reason: 'spiffe-id' } })
+  }
+}
+
+/**
+ * Checks a revocation request: a SPIFFE ID that is not an agent ID (nodes are banned instead), a
+ * non-empty reason and a positive duration if any.
+ */
+export function checkRevocationRequest(spiffeId: string, reason: string, forMs: number | undefined): void {
+  checkSpiffeId(spiffeId)
+  const id = parseSpiffeId(spiffeId)
+  if (id.ok && isAgentPath(id.value.path)) {
+    throw new EngineError(
+      'ERR_API_INVALID_ARGUMENT',
+      'an agent id is banned, not revoked: use sigil agent ban',
+      {
+        data: { reason: 'agent-id' },
+      },
+    )
   }
   if (reason.trim() === '') {
     throw new EngineError('ERR_API_INVALID_ARGUMENT', 'a revocation needs a reason', {
@@ -70,7 +88,7 @@ export function createNodeAdmin(
       return revocation
     },
     async liftRevocation({ spiffeId, actor }) {
-      checkRevocationRequest(spiffeId, 'lift', undefined)
+      checkSpiffeId(spiffeId)
       const lifted = await nodes.liftRevocation({ spiffeId, actor, atMs: deps.clock.now() })
       deps.onChange?.()
       return lifted

@@ -37,6 +37,10 @@ describe('sigil revoke', () => {
     const bad = await sigil('not-a-spiffe-id', '--reason', 'x')
     expect(bad.code).not.toBe(0)
     expect(bad.stderr).toContain('ERR_API_INVALID_ARGUMENT')
+    // a node is banned (sigil agent ban), not revoked
+    const agent = await sigil('spiffe://example.org/spire/agent/join_token/host', '--reason', 'x')
+    expect(agent.code).not.toBe(0)
+    expect(agent.stderr).toContain('ERR_API_INVALID_ARGUMENT')
   })
 
   it('revokes, lists, lifts and expires, each audited', async () => {
