@@ -1,9 +1,14 @@
 /**
  * `authz`: in-process decisions per second through `createAuthorizer().check` over a compiled store
  * of 10,000 SPIFFE IDs × 3 roles (half allow, half deny), against a bare `Map.get` of the same keys in
- * the same run. Target ≥ 1,000,000 decisions/s.
+ * the same run. Target ≥ 1,000,000 decisions/s. Extra figure: the same with every decision counted
+ * by the decision log (`auditedPerSecond`), as on the server.
  */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { createAuthorizer } from '../../engine/authz/authorizer.js'
+import { createDecisionLog } from '../../engine/authz/decision-log.js'
 import type { LiveState } from '../../engine/plan/types.js'
 import { systemClock } from '../../engine/platform/system-clock.js'
 import { opsPerSecond, result, type BenchResult } from '../harness.js'
@@ -33,13 +38,14 @@ export default async function authz(): Promise<readonly BenchResult[]> {
     federationBundles: [],
     policies: [],
   }
-  const authorizer = await createAuthorizer({
-    store: {
-      fetchRevision: () => Promise.resolve({ lineage: 'bench', revision: 1 }),
-      readLiveState: () => Promise.resolve(live),
-    },
-    clock: systemClock,
-  })
+  const store = {
+    fetchRevision: () => Promise.resolve({ lineage: 'bench', revision: 1 }),
+    readLiveState: () => Promise.resolve(live),
+  }
+  const authorizer = await createAuthorizer({ store, clock: systemClock })
+  const dir = mkdtempSync(join(tmpdir(), 'sigil-bench-authz-'))
+  const log = createDecisionLog({ path: join(dir, 'decisions.jsonl'), clock: systemClock })
+  const audited = await createAuthorizer({ store, clock: systemClock, onDecision: log.record })
   const queries = Array.from({ length: 4096 }, (_, q) => {
     const i = (q * 7919) % IDS
     // even: a granted scope, odd: one no role on the entry grants
@@ -56,6 +62,10 @@ export default async function authz(): Promise<readonly BenchResult[]> {
     const i = n++ & mask
     if (authorizer.check(ids[i] as string, scopes[i] as string).allow) sink++
   }
+  const auditedOne = () => {
+    const i = n++ & mask
+    if (audited.check(ids[i] as string, scopes[i] as string).allow) sink++
+  }
   const keys = queries.map(([id, scope]) => `${id} ${scope}`)
   const bareOne = () => {
     if (map.get(keys[n++ & mask] as string)) sink++
@@ -66,14 +76,22 @@ export default async function authz(): Promise<readonly BenchResult[]> {
   }
   let best = 0
   let bare = 0
-  for (let r = 0; r < ROUNDS; r++) {
-    best = Math.max(best, (await opsPerSecond(batch(decideOne), ROUND_MS)) * 1000)
-    bare = Math.max(bare, (await opsPerSecond(batch(bareOne), ROUND_MS)) * 1000)
+  let withAudit = 0
+  try {
+    for (let r = 0; r < ROUNDS; r++) {
+      best = Math.max(best, (await opsPerSecond(batch(decideOne), ROUND_MS)) * 1000)
+      bare = Math.max(bare, (await opsPerSecond(batch(bareOne), ROUND_MS)) * 1000)
+      withAudit = Math.max(withAudit, (await opsPerSecond(batch(auditedOne), ROUND_MS)) * 1000)
+    }
+    log.flush()
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
   }
   return [
     result('authz', best, 'decisions/s', bare, {
       baselineName: 'Map.get',
       target: 1_000_000,
+      auditedPerSecond: Math.round(withAudit),
       ids: IDS,
       roles: ROLES,
       allowed: sink > 0,

@@ -1,6 +1,6 @@
 /**
  * Decision auditing (SHELL): every allow and deny is counted in memory per
- * (UTC day, SPIFFE ID, scope, decision, granting roles) and the counters are appended as JSON lines
+ * (UTC day, decision with its granting roles, SPIFFE ID, scope) and the counters are appended as JSON lines
  * to `<dataDir>/decisions.jsonl` by `flush()` (every few seconds and on close). A decision costs one
  * Map update, never a write, so the hot path stays in-process; issued and refused access tokens are
  * appended one line each. The file is append-only but, unlike the store audit log, not hash-chained:
@@ -43,14 +43,13 @@ export type TokenEvent =
 export type DecisionLogRecord = DecisionCount | TokenEvent
 
 interface Counter {
-  spiffeId: string
-  scope: string
-  day: string
-  decision: Decision
   count: number
   firstMs: number
   lastMs: number
 }
+
+/** One day's counters: decision object (interned per roles set) → SPIFFE ID → scope → counter. */
+type DayCounters = Map<Decision, Map<string, Map<string, Counter>>>
 
 export interface DecisionLog {
   /** Counts one decision (the authorizer's `onDecision`). */
@@ -66,28 +65,34 @@ const dayOf = (ms: number) => new Date(Math.floor(ms / DAY_MS) * DAY_MS).toISOSt
 
 /** A decision log appending to `path` (created on first flush). */
 export function createDecisionLog(deps: { path: string; clock: Clock }): DecisionLog {
-  // day → spiffeId → scope → decision object → counter; a decision object is shared per roles set
-  let counters = new Map<string, Counter>()
+  // nested maps keyed by the shared decision object: counting allocates nothing after the first hit
+  let days: { day: string; counters: DayCounters }[] = []
+  let counters: DayCounters = new Map()
   let events: TokenEvent[] = []
   let day = ''
+  let dayStartMs = 0
   let dayEndMs = 0
   const flush = (): number => {
     const lines: string[] = []
-    for (const c of counters.values()) {
-      const line: DecisionCount = {
-        type: 'decision',
-        day: c.day,
-        spiffeId: c.spiffeId,
-        scope: c.scope,
-        decision: c.decision.allow ? 'allow' : 'deny',
-        roles: c.decision.allow ? c.decision.roles : [],
-        count: c.count,
-        firstMs: c.firstMs,
-        lastMs: c.lastMs,
-      }
-      lines.push(JSON.stringify(line))
-    }
+    for (const d of [...days, { day, counters }])
+      for (const [decision, byId] of d.counters)
+        for (const [spiffeId, byScope] of byId)
+          for (const [scope, c] of byScope) {
+            const line: DecisionCount = {
+              type: 'decision',
+              day: d.day,
+              spiffeId,
+              scope,
+              decision: decision.allow ? 'allow' : 'deny',
+              roles: decision.allow ? decision.roles : [],
+              count: c.count,
+              firstMs: c.firstMs,
+              lastMs: c.lastMs,
+            }
+            lines.push(JSON.stringify(line))
+          }
     for (const e of events) lines.push(JSON.stringify(e))
+    days = []
     counters = new Map()
     events = []
     if (lines.length > 0) appendFileSync(deps.path, `${lines.join('\n')}\n`, { mode: 0o600 })
@@ -96,16 +101,22 @@ export function createDecisionLog(deps: { path: string; clock: Clock }): Decisio
   return {
     record(spiffeId, scope, decision) {
       const now = deps.clock.now()
-      if (now >= dayEndMs || now < dayEndMs - DAY_MS) {
+      if (now >= dayEndMs || now < dayStartMs) {
+        if (counters.size > 0) days.push({ day, counters })
+        counters = new Map()
         day = dayOf(now)
-        dayEndMs = (Math.floor(now / DAY_MS) + 1) * DAY_MS
+        dayStartMs = Math.floor(now / DAY_MS) * DAY_MS
+        dayEndMs = dayStartMs + DAY_MS
       }
-      const key = `${day}\n${spiffeId}\n${scope}\n${decision.allow ? 'a' : 'd'}\n${decision.roles.join(',')}`
-      const c = counters.get(key)
+      let byId = counters.get(decision)
+      if (!byId) counters.set(decision, (byId = new Map()))
+      let byScope = byId.get(spiffeId)
+      if (!byScope) byId.set(spiffeId, (byScope = new Map()))
+      const c = byScope.get(scope)
       if (c) {
         c.count++
         c.lastMs = now
-      } else counters.set(key, { spiffeId, scope, day, decision, count: 1, firstMs: now, lastMs: now })
+      } else byScope.set(scope, { count: 1, firstMs: now, lastMs: now })
     },
     recordToken(event) {
       events.push(event)
