@@ -50,9 +50,13 @@ export async function runServerMain(flags: ServerFlags): Promise<number> {
       ? `[${config.httpListen.host}]`
       : config.httpListen.host
     process.stdout.write(
-      `sigil server http endpoint on ${httpHost}:${server.httpPort} (/healthz /readyz /metrics /hooks/git)\n`,
+      `sigil server http endpoint on ${httpHost}:${server.httpPort} (/healthz /readyz /metrics /hooks/git /oauth2/token /oauth2/jwks /v1/authorize)\n`,
     )
   }
+  if (server.authz.grpc && config.authz?.grpcListen)
+    process.stdout.write(
+      `sigil server authz grpc on ${config.authz.grpcListen.host}:${server.authz.grpc.port}\n`,
+    )
   logger.info({ host: server.host, port: server.port, trustDomain: server.trustDomain }, 'server started')
   await new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
