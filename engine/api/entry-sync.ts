@@ -91,6 +91,7 @@ export class EntrySync {
   private readonly cache = new Map<string, { key: string; entries: Map<string, LiveEntry> }>()
   private revocations: ActiveRevocations | undefined
   private revocationsDirty = true
+  private loadingRevocations: Promise<ReadonlyMap<string, Revocation>> | undefined
   private revocationGeneration = 0
 
   constructor(private readonly deps: EntrySyncDeps) {}
@@ -131,8 +132,20 @@ export class EntrySync {
     const version = this.deps.nodes.dataVersion()
     const current = this.revocations
     if (current && !this.revocationsDirty && current.version === version && nowMs < current.nextExpiryMs)
-      return current.bySpiffeId
+      return this.loadingRevocations ?? current.bySpiffeId
     this.revocationsDirty = false
+    // callers during the load wait for it instead of reading the set it replaces
+    const loading = this.loadRevocations(version, nowMs)
+    this.loadingRevocations = loading
+    try {
+      return await loading
+    } finally {
+      if (this.loadingRevocations === loading) this.loadingRevocations = undefined
+    }
+  }
+
+  private async loadRevocations(version: number, nowMs: number): Promise<ReadonlyMap<string, Revocation>> {
+    const current = this.revocations
     const list = await this.deps.nodes.listRevocations({ activeAtMs: nowMs })
     const bySpiffeId = new Map(list.map((r) => [r.spiffeId, r]))
     const ids = [...bySpiffeId.keys()].join('\n')
