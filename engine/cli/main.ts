@@ -8,22 +8,22 @@ import { SIGIL_VERSION } from './version.js'
 
 const USAGE_ERROR_IS_FAILURE = new Set(['plan', 'apply'])
 
-/** Builds the program with every command registered (exported for `--help` tests). */
-export function buildProgram(): Command {
+/** Builds the program with the command `only` registered, or every command (exported for `--help` tests). */
+export async function buildProgram(only?: string): Promise<Command> {
   const program = new Command('sigil')
     .description('Declarative GitOps identity-as-code for SPIFFE workload identity')
     .version(SIGIL_VERSION, '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) })
-  registerCommands(program)
+  await registerCommands(program, only)
   for (const command of program.commands) command.exitOverride()
   return program
 }
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
-  const program = buildProgram()
+  const program = await buildProgram(argv.find((a) => !a.startsWith('-')))
   try {
     await program.parseAsync([...argv], { from: 'user' })
     return takeExitCode()

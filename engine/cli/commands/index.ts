@@ -1,50 +1,41 @@
-/** Every `sigil` command, registered in help order. Each command lives in its own file. */
+/**
+ * Every `sigil` command, in help order. Each command lives in its own file and is imported only when
+ * it runs (or for the top-level help), so `sigil lint` does not load gRPC, SQLite or the CA.
+ */
 import type { Command } from 'commander'
-import { register as registerAgent } from './agent.js'
-import { register as registerAgentAdmin } from './agent-admin.js'
-import { register as registerServer } from './server.js'
-import { register as registerToken } from './token.js'
-import { register as registerBundle } from './bundle.js'
-import { register as registerCa } from './ca.js'
-import { register as registerJwt } from './jwt.js'
-import { register as registerX509 } from './x509.js'
-import { register as registerApply } from './apply.js'
-import { register as registerAudit } from './audit.js'
-import { register as registerAuthz } from './authz.js'
-import { register as registerAccess } from './access.js'
-import { register as registerEntry } from './entry.js'
-import { register as registerLint } from './lint.js'
-import { register as registerPlan } from './plan.js'
-import { register as registerPolicy } from './policy.js'
-import { register as registerWorkload } from './workload.js'
-import { register as registerImport } from './import.js'
-import { register as registerExport } from './export.js'
-import { register as registerStatus } from './status.js'
-import { register as registerReconcile } from './reconcile.js'
-import { register as registerRevoke } from './revoke.js'
 
-export function registerCommands(_program: Command): void {
-  // commands register here, one line each
-  registerCa(_program)
-  registerBundle(_program)
-  registerX509(_program)
-  registerJwt(_program)
-  registerLint(_program)
-  registerPlan(_program)
-  registerApply(_program)
-  registerEntry(_program)
-  registerAudit(_program)
-  registerPolicy(_program)
-  registerWorkload(_program)
-  registerServer(_program)
-  registerToken(_program)
-  registerAgent(_program)
-  registerAgentAdmin(_program)
-  registerAuthz(_program)
-  registerAccess(_program)
-  registerImport(_program)
-  registerExport(_program)
-  registerStatus(_program)
-  registerReconcile(_program)
-  registerRevoke(_program)
+type Register = (program: Command) => void
+type Loader = () => Promise<{ register: Register }>
+
+/** Command name → the modules that register it (`agent` has the agent itself and its administration). */
+const COMMANDS: ReadonlyArray<readonly [string, readonly Loader[]]> = [
+  ['lint', [() => import('./lint.js')]],
+  ['policy', [() => import('./policy.js')]],
+  ['plan', [() => import('./plan.js')]],
+  ['apply', [() => import('./apply.js')]],
+  ['entry', [() => import('./entry.js')]],
+  ['audit', [() => import('./audit.js')]],
+  ['authz', [() => import('./authz.js')]],
+  ['access', [() => import('./access.js')]],
+  ['revoke', [() => import('./revoke.js')]],
+  ['import', [() => import('./import.js')]],
+  ['export', [() => import('./export.js')]],
+  ['ca', [() => import('./ca.js')]],
+  ['bundle', [() => import('./bundle.js')]],
+  ['x509', [() => import('./x509.js')]],
+  ['jwt', [() => import('./jwt.js')]],
+  ['server', [() => import('./server.js')]],
+  ['token', [() => import('./token.js')]],
+  ['agent', [() => import('./agent.js'), () => import('./agent-admin.js')]],
+  ['workload', [() => import('./workload.js')]],
+  ['status', [() => import('./status.js')]],
+  ['reconcile', [() => import('./reconcile.js')]],
+]
+
+/** Registers the command named `only` when it is one of ours, else every command (help, typos). */
+export async function registerCommands(program: Command, only?: string): Promise<void> {
+  const selected = COMMANDS.filter(([name]) => name === only)
+  for (const [, loaders] of selected.length > 0 ? selected : COMMANDS) {
+    for (const load of loaders) (await load()).register(program)
+  }
 }

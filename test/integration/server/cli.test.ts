@@ -123,7 +123,7 @@ describe('sigil server process', () => {
     const res = await runSigil(['server', '--help'])
     expect(res.code).toBe(0)
     expect(res.stdout).toContain('--admin-socket')
-    const program = buildProgram()
+    const program = await buildProgram()
     const find = (path: string[]) =>
       path.reduce<Command | undefined>((cmd, name) => cmd?.commands.find((c) => c.name() === name), program)
     for (const path of [
