@@ -3,9 +3,7 @@
  * `reconcileSuspend`, `reconcileResume` and `reconcileNow`, and the client the CLI uses. Same wire
  * protocol as the store methods (store/admin-client-store.ts): `POST /v1/<method>` with `{"args": [...]}`.
  */
-import { request } from 'node:http'
-import { StoreUnavailableError } from '../store/errors.js'
-import { ADMIN_MAX_BODY, errorFromAdmin, type AdminError } from '../store/admin-client-store.js'
+import { callAdmin } from '../store/admin-client-store.js'
 import type { CycleResult } from './cycle.js'
 import type { ReconcileStatus } from './status.js'
 
@@ -65,40 +63,5 @@ export function callReconcile<T>(
   method: ReconcileMethod,
   args: readonly unknown[] = [],
 ): Promise<T> {
-  const body = JSON.stringify({ args })
-  return new Promise<T>((resolve, reject) => {
-    const req = request(
-      {
-        socketPath,
-        path: `/v1/${method}`,
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-      },
-      (res) => {
-        const chunks: Buffer[] = []
-        let size = 0
-        res.on('data', (chunk: Buffer) => {
-          size += chunk.length
-          if (size > ADMIN_MAX_BODY) req.destroy(new Error('admin response too large'))
-          else chunks.push(chunk)
-        })
-        res.on('end', () => {
-          let doc: { result?: T; error?: AdminError }
-          try {
-            doc = JSON.parse(Buffer.concat(chunks).toString('utf8')) as typeof doc
-          } catch (err) {
-            return reject(
-              new StoreUnavailableError(`admin socket ${socketPath} sent a malformed answer`, err),
-            )
-          }
-          if (doc.error) reject(errorFromAdmin(doc.error))
-          else resolve(doc.result as T)
-        })
-      },
-    )
-    req.on('error', (err) =>
-      reject(new StoreUnavailableError(`cannot reach the sigil server admin socket ${socketPath}`, err)),
-    )
-    req.end(body)
-  })
+  return callAdmin<T>(socketPath, method, args)
 }

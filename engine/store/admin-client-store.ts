@@ -79,7 +79,12 @@ export function adminSocketPath(url: string): string {
   return rest.startsWith('//') ? rest.slice(2) : rest
 }
 
-function call<T>(socketPath: string, method: string, args: readonly unknown[]): Promise<T> {
+/**
+ * Calls `method` on the admin socket at `socketPath` (`POST /v1/<method>` with `{"args": [...]}`):
+ * resolves with `result`, rejects with the engine error rebuilt from `error`, and with
+ * ERR_STORE_UNAVAILABLE when no server answers or the answer is not JSON.
+ */
+export function callAdmin<T>(socketPath: string, method: string, args: readonly unknown[] = []): Promise<T> {
   const body = JSON.stringify({ args })
   return new Promise<T>((resolve, reject) => {
     const req = request(
@@ -126,34 +131,34 @@ export class AdminClientStore implements RegistrationStore, NodeAdmin {
     this.location = `unix://${socketPath}`
   }
 
-  fetchRevision = () => call<StoreRevision>(this.socketPath, 'fetchRevision', [])
-  fetchStats = (prefix: string) => call<StoreStats>(this.socketPath, 'fetchStats', [prefix])
-  readLiveState = () => call<LiveState>(this.socketPath, 'readLiveState', [])
+  fetchRevision = () => callAdmin<StoreRevision>(this.socketPath, 'fetchRevision', [])
+  fetchStats = (prefix: string) => callAdmin<StoreStats>(this.socketPath, 'fetchStats', [prefix])
+  readLiveState = () => callAdmin<LiveState>(this.socketPath, 'readLiveState', [])
   fetchEntry = async (id: string) =>
-    (await call<LiveState['entries'][number] | null>(this.socketPath, 'fetchEntry', [id])) ?? undefined
+    (await callAdmin<LiveState['entries'][number] | null>(this.socketPath, 'fetchEntry', [id])) ?? undefined
   listEntries = (req: ListEntriesRequest = {}) =>
-    call<Page<LiveState['entries'][number]>>(this.socketPath, 'listEntries', [req])
+    callAdmin<Page<LiveState['entries'][number]>>(this.socketPath, 'listEntries', [req])
   countEntries = (req: Pick<ListEntriesRequest, 'byIdPrefix'> = {}) =>
-    call<number>(this.socketPath, 'countEntries', [req])
+    callAdmin<number>(this.socketPath, 'countEntries', [req])
   commitChanges = (req: CommitRequest) => {
     // progress callbacks cannot cross the socket; the server commits in one transaction either way
     const { onProgress: _onProgress, ...rest } = req
-    return call<CommitResult>(this.socketPath, 'commitChanges', [rest])
+    return callAdmin<CommitResult>(this.socketPath, 'commitChanges', [rest])
   }
   listAuditRecords = (req: ListAuditRecordsRequest = {}) =>
-    call<Page<AuditRecord>>(this.socketPath, 'listAuditRecords', [req])
-  verifyAuditLog = () => call<AuditVerification>(this.socketPath, 'verifyAuditLog', [])
+    callAdmin<Page<AuditRecord>>(this.socketPath, 'listAuditRecords', [req])
+  verifyAuditLog = () => callAdmin<AuditVerification>(this.socketPath, 'verifyAuditLog', [])
 
   createJoinToken = (req: CreateJoinTokenRequest) =>
-    call<CreatedJoinToken>(this.socketPath, 'createJoinToken', [req])
+    callAdmin<CreatedJoinToken>(this.socketPath, 'createJoinToken', [req])
   setAgentBanned = (req: { agentId: string; banned: boolean; actor: string }) =>
-    call<AttestedNode>(this.socketPath, 'setAgentBanned', [req])
-  listAgents = () => call<readonly AttestedNode[]>(this.socketPath, 'listAgents', [])
-  revokeIdentity = (req: RevokeRequest) => call<Revocation>(this.socketPath, 'revokeIdentity', [req])
+    callAdmin<AttestedNode>(this.socketPath, 'setAgentBanned', [req])
+  listAgents = () => callAdmin<readonly AttestedNode[]>(this.socketPath, 'listAgents', [])
+  revokeIdentity = (req: RevokeRequest) => callAdmin<Revocation>(this.socketPath, 'revokeIdentity', [req])
   liftRevocation = (req: { spiffeId: string; actor: string }) =>
-    call<readonly Revocation[]>(this.socketPath, 'liftRevocation', [req])
+    callAdmin<readonly Revocation[]>(this.socketPath, 'liftRevocation', [req])
   listRevocations = (req: { activeOnly?: boolean } = {}) =>
-    call<readonly Revocation[]>(this.socketPath, 'listRevocations', [req])
+    callAdmin<readonly Revocation[]>(this.socketPath, 'listRevocations', [req])
 
   close(): Promise<void> {
     return Promise.resolve()
