@@ -11,41 +11,10 @@ import { createMemoryKeyManager } from '../../engine/ca/key-manager.js'
 import { keyTypeInfo, type KeyType } from '../../engine/ca/key-type.js'
 import { cryptoRandom } from '../../engine/platform/crypto-random.js'
 import { systemClock } from '../../engine/platform/system-clock.js'
+import { forEachMintKeyType, interleaved } from '../cpu-rate.js'
 import { result, type BenchResult } from '../harness.js'
 
 const ID = 'spiffe://example.org/ns/prod/sa/web'
-const ROUNDS = 8
-const ROUND_CPU_MS = 250
-
-/**
- * Operations per CPU-second of this process, so that "per second on one core" survives a busy
- * machine: wall-clock rates of two loops measured minutes apart on a shared host are not comparable.
- */
-async function opsPerCpuSecond(fn: () => unknown): Promise<number> {
-  const start = process.cpuUsage()
-  let ops = 0
-  let usedUs = 0
-  while (usedUs < ROUND_CPU_MS * 1000) {
-    for (let i = 0; i < 50; i++) {
-      const pending = fn()
-      if (pending instanceof Promise) await pending
-    }
-    ops += 50
-    const used = process.cpuUsage(start)
-    usedUs = used.user + used.system
-  }
-  return (ops / usedUs) * 1e6
-}
-
-/** Best of interleaved rounds of each function, so a noisy neighbour hurts all sides alike. */
-async function interleaved(fns: readonly (() => unknown)[]): Promise<number[]> {
-  const best = fns.map(() => 0)
-  for (let r = 0; r < ROUNDS; r++) {
-    for (const [i, fn] of fns.entries()) best[i] = Math.max(best[i] as number, await opsPerCpuSecond(fn))
-  }
-  return best
-}
-
 async function measure(keyType: KeyType): Promise<BenchResult> {
   const keys = createMemoryKeyManager()
   const ca = await createCertificateAuthority({
@@ -80,8 +49,6 @@ async function measure(keyType: KeyType): Promise<BenchResult> {
   })
 }
 
-export default async function x509Mint(): Promise<BenchResult[]> {
-  const out: BenchResult[] = []
-  for (const keyType of ['ec-p256', 'ec-p384', 'rsa-2048'] as const) out.push(await measure(keyType))
-  return out
+export default function x509Mint(): Promise<BenchResult[]> {
+  return forEachMintKeyType(measure)
 }
