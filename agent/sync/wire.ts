@@ -1,30 +1,9 @@
 /** Decoding of the agent API's wire messages (proto/agent.proto, proto-loader snake_case) into cache values. */
+import type { WireBundle, WireEntry, WireX509Svid } from '../../engine/api/wire.js'
 import type { CachedBundle, CachedEntry, SyncState } from '../svid/cache.js'
 
-/** proto `Bundle` as proto-loader decodes it. */
-export interface WireBundle {
-  trust_domain: string
-  x509_authorities: Buffer[]
-  jwt_authorities: { kid: string; public_key: Buffer; expires_at_ms: number }[]
-  sequence: number
-  refresh_hint_seconds: number
-}
-
-/** proto `Entry`. */
-export interface WireEntry {
-  id: string
-  spiffe_id: string
-  parent_id: string
-  selectors: string[]
-  x509_svid_ttl_seconds: number
-  jwt_svid_ttl_seconds: number
-  dns_names: string[]
-  federates_with: string[]
-  hint: string
-  admin: boolean
-  downstream: boolean
-  revision_number: number
-}
+// the proto message shapes are declared once, next to the server that writes them
+export type { WireBundle, WireEntry, WireX509Svid }
 
 /** proto `SyncAuthorizedEntriesResponse`. */
 export interface WireSyncMessage {
@@ -32,13 +11,6 @@ export interface WireSyncMessage {
   entries: WireEntry[]
   bundle: WireBundle | null
   federated_bundles: WireBundle[]
-}
-
-/** proto `X509Svid`. */
-export interface WireX509Svid {
-  spiffe_id: string
-  cert_chain: Buffer[]
-  expires_at_ms: number
 }
 
 /** A wire bundle as a cache bundle. */
