@@ -15,6 +15,8 @@ import { systemClock } from '../engine/platform/system-clock.js'
 import { resolveAgentConfig, type AgentConfig, type AgentFlags } from './attest/agent-config.js'
 import { AgentIdentity } from './attest/agent-identity.js'
 import { obtainAgentIdentity, type AttestOptions } from './attest/node-attestor.js'
+import { createAgentMetrics, type AgentMetrics } from './metrics/agent-metrics.js'
+import { startAgentHttpEndpoint, type AgentHttpEndpoint } from './metrics/http-endpoint.js'
 import { entriesNeedingSvid } from './svid/cache.js'
 import { SvidRotator } from './svid/rotator.js'
 import { SvidCache } from './svid/svid-cache.js'
@@ -37,6 +39,8 @@ export interface RunningAgent {
   readonly spiffeId: string
   readonly socketPath: string
   readonly cache: SvidCache
+  /** The bound address of `/healthz`, `/readyz` and `/metrics` when `httpListen` is set. */
+  readonly http?: { readonly host: string; readonly port: number }
   /** Stops the loops and the Workload API (the socket file is removed). Idempotent. */
   close(): Promise<void>
 }
@@ -88,10 +92,17 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
   const attestDeps = { clock, logger, createCsr: (id: string) => createCsr(id) }
   const record = await obtainAgentIdentity(options, attestDeps)
   const identity = new AgentIdentity(record, options, { ...attestDeps, random, logger })
+  let metrics: AgentMetrics | undefined
   const cache = new SvidCache({
     clock,
-    mintJwtSvid: (entryId, audience) => identity.client().mintJwtSvid(entryId, audience),
+    mintJwtSvid: async (entryId, audience) => {
+      const svid = await identity.client().mintJwtSvid(entryId, audience)
+      metrics?.svidRotated('jwt')
+      return svid
+    },
   })
+  if (config.httpListen) metrics = createAgentMetrics({ cachedSvids: () => cache.state.svids.size })
+  const withMetrics = metrics ? { metrics } : {}
   const controller = new AbortController()
   const syncer = new EntrySyncer({
     client: () => identity.client(),
@@ -99,6 +110,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
     clock,
     logger,
     onBundle: (der) => identity.updateBundle(der),
+    ...withMetrics,
   })
   const rotator = new SvidRotator({
     cache,
@@ -107,23 +119,37 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
     random,
     createCsr: (id) => createCsr(id),
     logger,
+    ...withMetrics,
   })
   const loops = Promise.all([
     identity.run(controller.signal),
     syncer.run(controller.signal),
     rotator.run(controller.signal),
   ])
-  await firstSvids(cache, () => syncer.received > 0, clock, READY_TIMEOUT_MS)
+  let http: AgentHttpEndpoint | undefined
   let api: WorkloadApiServer
   try {
+    if (config.httpListen && metrics) {
+      http = await startAgentHttpEndpoint({
+        ...config.httpListen,
+        metrics,
+        readiness: () => ({
+          agentSvid: identity.current.svid.notAfterMs > clock.now(),
+          synced: syncer.received > 0,
+        }),
+      })
+    }
+    await firstSvids(cache, () => syncer.received > 0, clock, READY_TIMEOUT_MS)
     api = await startWorkloadApi({
       socketPath: config.socketPath,
       source: cache,
       attestors: [createUnixAttestor(systemUnixHooks)],
       logger,
+      ...withMetrics,
     })
   } catch (err) {
     controller.abort()
+    await http?.close()
     await loops
     identity.close()
     throw err
@@ -133,10 +159,12 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
     spiffeId: identity.spiffeId,
     socketPath: config.socketPath,
     cache,
+    ...(http ? { http: { host: http.host, port: http.port } } : {}),
     close: () =>
       (closing ??= (async () => {
         controller.abort()
         await api.close()
+        await http?.close()
         rmSync(config.socketPath, { force: true })
         await loops
         identity.close()

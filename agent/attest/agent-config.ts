@@ -25,6 +25,7 @@ export interface AgentFlags {
   readonly dataDir?: string
   readonly socket?: string
   readonly logLevel?: string
+  readonly httpListen?: string
 }
 
 /** The resolved configuration. */
@@ -39,6 +40,8 @@ export interface AgentConfig {
   readonly dataDir: string
   readonly socketPath: string
   readonly logLevel: string
+  /** `/healthz`, `/readyz` and `/metrics` on this address (absent: no HTTP endpoint). */
+  readonly httpListen?: { readonly host: string; readonly port: number }
 }
 
 function configError(problems: string[]): EngineError {
@@ -118,6 +121,9 @@ export function resolveAgentConfig(flags: AgentFlags, cwd: string): AgentConfig 
   const logLevel = pick('logLevel') ?? 'info'
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel))
     problems.push(`log level "${logLevel}" is invalid`)
+  const httpListen = pick('httpListen')
+  const listen = httpListen === undefined ? undefined : parseHostPort(httpListen)
+  if (httpListen !== undefined && !listen) problems.push(`--http-listen "${httpListen}" is not host:port`)
   if (problems.length > 0) throw configError(problems)
   return {
     serverAddress: server as string,
@@ -129,5 +135,14 @@ export function resolveAgentConfig(flags: AgentFlags, cwd: string): AgentConfig 
     dataDir: resolve(cwd, pick('dataDir') ?? '.sigil'),
     socketPath: resolve(cwd, pick('socket') ?? DEFAULT_WORKLOAD_SOCKET),
     logLevel,
+    ...(listen ? { httpListen: listen } : {}),
   }
+}
+
+/** `host:port` or `[v6]:port` with a port in 0–65535; undefined otherwise. */
+function parseHostPort(text: string): { host: string; port: number } | undefined {
+  const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:\s[\]]+)):([0-9]{1,5})$/.exec(text)
+  const port = Number(match?.[3])
+  if (!match || port > 65535) return undefined
+  return { host: (match[1] ?? match[2]) as string, port }
 }

@@ -51,6 +51,13 @@ export interface SvidRotatorDeps {
   readonly logger: RotatorLogger
   /** Most SVIDs per call (the server's cap); default 500. */
   readonly maxBatch?: number
+  /** Counts minted X509-SVIDs (absent: nothing is counted). */
+  readonly metrics?: RotatorMetrics
+}
+
+/** What the rotator reports to the agent's metrics. */
+export interface RotatorMetrics {
+  svidRotated(type: 'x509', count: number): void
 }
 
 const MIN_BACKOFF_MS = 500
@@ -151,6 +158,7 @@ export class SvidRotator {
         )
       }
       this.deps.cache.storeSvids(minted)
+      if (minted.length > 0) this.deps.metrics?.svidRotated('x509', minted.length)
       for (const svid of minted) {
         // a lifetime so short that the fresh SVID is already due would otherwise spin the loop
         if (shouldRotate(svid, nowMs, svid.jitter)) this.retryAt.set(svid.entryId, nowMs + 1000)

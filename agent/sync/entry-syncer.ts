@@ -32,6 +32,16 @@ export interface EntrySyncerDeps {
   readonly logger: SyncLogger
   /** Called with the local bundle's DER authorities of every message. */
   readonly onBundle?: (bundleDer: readonly Buffer[]) => void | Promise<void>
+  /** Reports the stream state and sync times (absent: nothing is reported). */
+  readonly metrics?: SyncMetrics
+}
+
+/** What the syncer reports to the agent's metrics. */
+export interface SyncMetrics {
+  /** The stream delivered a message (true) or ended (false). */
+  syncConnected(connected: boolean): void
+  /** A sync message was applied at `nowMs`. */
+  synced(nowMs: number): void
 }
 
 const MIN_BACKOFF_MS = 500
@@ -76,6 +86,7 @@ export class EntrySyncer {
       const finish = (err: ServiceError | undefined) => {
         if (done) return
         done = true
+        this.deps.metrics?.syncConnected(false)
         signal.removeEventListener('abort', onAbort)
         resolve({ gotMessage, err })
       }
@@ -86,6 +97,7 @@ export class EntrySyncer {
       try {
         cancel = this.deps.client().syncAuthorizedEntries((message) => {
           gotMessage = true
+          this.deps.metrics?.syncConnected(true)
           this.apply(message)
         }, finish)
       } catch (err) {
@@ -104,6 +116,7 @@ export class EntrySyncer {
     }
     this.messages++
     const changed = this.deps.cache.applySync(sync)
+    this.deps.metrics?.synced(this.deps.clock.now())
     this.deps.logger.debug(
       { revision: sync.revision, entries: sync.entries.length, changed },
       'authorized entries synced',

@@ -41,6 +41,15 @@ export interface WorkloadHandlerDeps extends AttestCallerDeps {
    * (per-connection accounting).
    */
   readonly trackStream?: (call: ServerWritableStream<unknown, unknown>) => () => void
+  /** Counts calls by final status and failed caller attestations; absent: nothing is counted. */
+  readonly metrics?: WorkloadApiMetrics
+}
+
+/** What the handlers report to the agent's metrics. */
+export interface WorkloadApiMetrics {
+  /** A call or stream ended with the gRPC status named `code` (`OK`, `PERMISSION_DENIED`, …). */
+  workloadApiRequest(method: string, code: string): void
+  workloadAttestationFailed(): void
 }
 
 interface GrpcStatus {
@@ -77,6 +86,7 @@ function hasSecurityHeader(metadata: Metadata): boolean {
 /** Builds the service implementation for `Server.addService(workloadServiceDefinition(), …)`. */
 export function workloadApiHandlers(deps: WorkloadHandlerDeps): UntypedServiceImplementation {
   const definition = workloadServiceDefinition()
+  const count = (method: string, code: status) => deps.metrics?.workloadApiRequest(method, status[code])
   const serialize = (method: string) => definition[method]!.responseSerialize as (value: unknown) => Buffer
 
   const callerSelectors = async (call: { getPeer(): string }): Promise<ReadonlySet<string>> => {
@@ -94,6 +104,7 @@ export function workloadApiHandlers(deps: WorkloadHandlerDeps): UntypedServiceIm
         },
         'workload attestation failed',
       )
+      deps.metrics?.workloadAttestationFailed()
       throw err
     }
   }
@@ -111,7 +122,7 @@ export function workloadApiHandlers(deps: WorkloadHandlerDeps): UntypedServiceIm
   }
 
   const stream = (method: string, compute: (selectors: ReadonlySet<string>) => unknown) =>
-    serveStream(deps, callerSelectors, serialize(method), compute)
+    serveStream(deps, callerSelectors, serialize(method), compute, (code) => count(method, code))
 
   return {
     FetchX509SVID: stream('FetchX509SVID', (selectors) => {
@@ -126,39 +137,47 @@ export function workloadApiHandlers(deps: WorkloadHandlerDeps): UntypedServiceIm
     FetchJWTBundles: stream('FetchJWTBundles', (selectors) => ({
       bundles: jwtBundleMap(bundlesFor(deps.source.identitiesFor(selectors))),
     })),
-    FetchJWTSVID: unary(async (call: ServerUnaryCall<{ audience: string[]; spiffe_id: string }, unknown>) => {
-      const { audience, spiffe_id: spiffeId } = call.request
-      if (audience.length === 0) throw invalid('audience must be specified')
-      if (spiffeId !== '' && !parseSpiffeId(spiffeId).ok) throw invalid('invalid requested spiffe id')
-      const selectors = await callerSelectors(call)
-      const identities = withUniqueHints(deps.source.identitiesFor(selectors)).filter(
-        (identity) => spiffeId === '' || identity.spiffeId === spiffeId,
-      )
-      if (identities.length === 0) throw noIdentity()
-      const svids = await Promise.all(
-        identities.map(async (identity) => ({
-          spiffe_id: identity.spiffeId,
-          svid: (await deps.source.fetchJwtSvid(identity, audience)).token,
-          hint: identity.hint,
-        })),
-      )
-      return { svids }
-    }),
-    ValidateJWTSVID: unary(async (call: ServerUnaryCall<{ audience: string; svid: string }, unknown>) => {
-      const { audience, svid } = call.request
-      if (audience === '') throw invalid('audience must be specified')
-      if (svid === '') throw invalid('svid must be specified')
-      await callerSelectors(call)
-      let validated
-      try {
-        validated = await deps.source.validateJwtSvid(svid, audience)
-      } catch (err) {
-        throw new EngineError('ERR_WORKLOAD_INVALID_ARGUMENT', 'jwt-svid validation failed', { cause: err })
-      }
-      return { spiffe_id: validated.spiffeId, claims: toStruct(visibleClaims(validated, deps.source)) }
-    }),
-    FetchWITSVID: (call: ServerWritableStream<unknown, unknown>) => unimplemented(call),
-    FetchWITBundles: (call: ServerWritableStream<unknown, unknown>) => unimplemented(call),
+    FetchJWTSVID: unary(
+      (code) => count('FetchJWTSVID', code),
+      async (call: ServerUnaryCall<{ audience: string[]; spiffe_id: string }, unknown>) => {
+        const { audience, spiffe_id: spiffeId } = call.request
+        if (audience.length === 0) throw invalid('audience must be specified')
+        if (spiffeId !== '' && !parseSpiffeId(spiffeId).ok) throw invalid('invalid requested spiffe id')
+        const selectors = await callerSelectors(call)
+        const identities = withUniqueHints(deps.source.identitiesFor(selectors)).filter(
+          (identity) => spiffeId === '' || identity.spiffeId === spiffeId,
+        )
+        if (identities.length === 0) throw noIdentity()
+        const svids = await Promise.all(
+          identities.map(async (identity) => ({
+            spiffe_id: identity.spiffeId,
+            svid: (await deps.source.fetchJwtSvid(identity, audience)).token,
+            hint: identity.hint,
+          })),
+        )
+        return { svids }
+      },
+    ),
+    ValidateJWTSVID: unary(
+      (code) => count('ValidateJWTSVID', code),
+      async (call: ServerUnaryCall<{ audience: string; svid: string }, unknown>) => {
+        const { audience, svid } = call.request
+        if (audience === '') throw invalid('audience must be specified')
+        if (svid === '') throw invalid('svid must be specified')
+        await callerSelectors(call)
+        let validated
+        try {
+          validated = await deps.source.validateJwtSvid(svid, audience)
+        } catch (err) {
+          throw new EngineError('ERR_WORKLOAD_INVALID_ARGUMENT', 'jwt-svid validation failed', { cause: err })
+        }
+        return { spiffe_id: validated.spiffeId, claims: toStruct(visibleClaims(validated, deps.source)) }
+      },
+    ),
+    FetchWITSVID: (call: ServerWritableStream<unknown, unknown>) =>
+      count('FetchWITSVID', unimplemented(call)),
+    FetchWITBundles: (call: ServerWritableStream<unknown, unknown>) =>
+      count('FetchWITBundles', unimplemented(call)),
   }
 }
 
@@ -177,23 +196,36 @@ function visibleClaims(
   return kept
 }
 
-function unimplemented(call: ServerWritableStream<unknown, unknown>): void {
+/** Ends the stream; returns the status sent. */
+function unimplemented(call: ServerWritableStream<unknown, unknown>): status {
   if (!hasSecurityHeader(call.metadata)) {
     call.emit('error', { code: status.INVALID_ARGUMENT, details: 'security header missing from request' })
-    return
+    return status.INVALID_ARGUMENT
   }
   call.emit('error', { code: status.UNIMPLEMENTED, details: 'the WIT-SVID profile is not implemented' })
+  return status.UNIMPLEMENTED
 }
 
-function unary<Req, Res>(body: (call: ServerUnaryCall<Req, Res>) => Promise<Res>) {
+function unary<Req, Res>(
+  ended: (code: status) => void,
+  body: (call: ServerUnaryCall<Req, Res>) => Promise<Res>,
+) {
   return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void => {
     if (!hasSecurityHeader(call.metadata)) {
+      ended(status.INVALID_ARGUMENT)
       callback({ code: status.INVALID_ARGUMENT, details: 'security header missing from request' })
       return
     }
     body(call).then(
-      (response) => callback(null, response),
-      (err: unknown) => callback(toStatus(err)),
+      (response) => {
+        ended(status.OK)
+        callback(null, response)
+      },
+      (err: unknown) => {
+        const mapped = toStatus(err)
+        ended(mapped.code)
+        callback(mapped)
+      },
     )
   }
 }
@@ -209,9 +241,11 @@ function serveStream(
   callerSelectors: (call: { getPeer(): string }) => Promise<ReadonlySet<string>>,
   serialize: (value: unknown) => Buffer,
   compute: (selectors: ReadonlySet<string>) => unknown,
+  endedWith: (code: status) => void,
 ) {
   return (call: ServerWritableStream<unknown, unknown>): void => {
     if (!hasSecurityHeader(call.metadata)) {
+      endedWith(status.INVALID_ARGUMENT)
       call.emit('error', { code: status.INVALID_ARGUMENT, details: 'security header missing from request' })
       return
     }
@@ -221,7 +255,12 @@ function serveStream(
       if (ended) return
       ended = true
       unsubscribe()
-      if (err !== undefined && !call.cancelled) call.emit('error', toStatus(err))
+      if (err !== undefined && !call.cancelled) {
+        const mapped = toStatus(err)
+        endedWith(mapped.code)
+        call.emit('error', mapped)
+        // full-state streams never end OK: without an error the client went away
+      } else endedWith(status.CANCELLED)
     }
     const onCancelled = deps.trackStream?.(call)
     call.once('cancelled', () => {

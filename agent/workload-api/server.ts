@@ -6,7 +6,7 @@ import { EventEmitter } from 'node:events'
 import type { ServerHttp2Session } from 'node:http2'
 import { Server, ServerCredentials } from '@grpc/grpc-js'
 import type { WorkloadAttestor } from '../workload-attestors/attestor.js'
-import { workloadApiHandlers, type WorkloadApiLogger } from './handlers.js'
+import { workloadApiHandlers, type WorkloadApiLogger, type WorkloadApiMetrics } from './handlers.js'
 import type { IdentitySource } from './identity-source.js'
 import { readProcessStartTime, type PeerCredentials } from './peer-credentials.js'
 import { listenForPeers, type PeerConnection } from './peer-listener.js'
@@ -19,6 +19,8 @@ export interface WorkloadApiOptions {
   /** Run on every call; their selectors are unioned. */
   readonly attestors: readonly WorkloadAttestor[]
   readonly logger?: WorkloadApiLogger
+  /** Counts calls and failed caller attestations (absent: nothing is counted). */
+  readonly metrics?: WorkloadApiMetrics
   /** Process start time lookup for the pid-reuse guard (default: `/proc/<pid>/stat`). */
   readonly processStartTime?: (pid: number) => string | undefined
   /** SO_PEERCRED reader (default: native/peercred). */
@@ -61,6 +63,7 @@ export async function startWorkloadApi(options: WorkloadApiOptions): Promise<Wor
       attestors: options.attestors,
       processStartTime,
       logger,
+      ...(options.metrics ? { metrics: options.metrics } : {}),
       connection: (peer) => connection(peer),
       trackStream: (call) => {
         // looked up now: once the client has reset the stream, it is detached from its session

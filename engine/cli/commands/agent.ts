@@ -29,6 +29,10 @@ export function register(program: Command): void {
     )
     .option('--data-dir <dir>', 'data directory; the agent state is kept in <dir>/agent (default ./.sigil)')
     .option('--socket <path>', 'Workload API socket path (default /tmp/sigil-agent/public/api.sock)')
+    .option(
+      '--http-listen <host:port>',
+      'serve /healthz, /readyz and /metrics (Prometheus) over HTTP on this address (off by default)',
+    )
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (default info)')
     .action(action((opts: AgentFlags) => runAgentMain(opts)))
 }

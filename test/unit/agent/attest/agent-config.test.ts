@@ -54,4 +54,25 @@ describe('agent configuration', () => {
     )
     expect(() => resolveAgentConfig({ config: 'agent.json' }, dir)).toThrow(/sever/)
   })
+
+  it('reads httpListen from the file or --http-listen, IPv6 in brackets, and refuses a bad address', () => {
+    const dir = tempDir('sigil-agent-config-')
+    writeFileSync(
+      join(dir, 'agent.yaml'),
+      'server: h:1\ntrustDomain: example.org\nhttpListen: 0.0.0.0:9989\n',
+    )
+    expect(resolveAgentConfig({ config: 'agent.yaml' }, dir).httpListen).toEqual({
+      host: '0.0.0.0',
+      port: 9989,
+    })
+    const flags = { server: 'h:1', trustDomain: 'example.org' }
+    expect(resolveAgentConfig({ ...flags, httpListen: '[::1]:0' }, dir).httpListen).toEqual({
+      host: '::1',
+      port: 0,
+    })
+    expect(resolveAgentConfig(flags, dir).httpListen).toBeUndefined()
+    expect(() => resolveAgentConfig({ ...flags, httpListen: 'nope' }, dir)).toThrow(
+      expect.objectContaining({ code: 'ERR_CONFIG_INVALID' }),
+    )
+  })
 })
