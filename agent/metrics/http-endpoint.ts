@@ -2,9 +2,8 @@
  * The agent's optional plain-HTTP endpoint (SHELL): `/healthz` (the process answers), `/readyz`
  * (agent SVID held and a first sync done) and `/metrics` (Prometheus text).
  */
-import { createServer, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { EngineError } from '../../engine/core/errors.js'
+import { createServer } from 'node:http'
+import { type ListeningHttpServer, listenHttp, sendHttp } from '../../engine/platform/http-listen.js'
 import type { AgentMetrics } from './agent-metrics.js'
 
 export interface AgentHttpEndpointOptions {
@@ -16,17 +15,9 @@ export interface AgentHttpEndpointOptions {
   readonly readiness: () => Readonly<Record<string, boolean>>
 }
 
-export interface AgentHttpEndpoint {
-  readonly host: string
-  readonly port: number
-  close(): Promise<void>
-}
+export type AgentHttpEndpoint = ListeningHttpServer
 
-function send(res: ServerResponse, status: number, body: unknown, type = 'application/json'): void {
-  const text = type === 'application/json' ? JSON.stringify(body) : String(body)
-  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(text) })
-  res.end(text)
-}
+const send = sendHttp
 
 /** Starts the endpoint; ERR_API_UNAVAILABLE when the address is taken. */
 export async function startAgentHttpEndpoint(options: AgentHttpEndpointOptions): Promise<AgentHttpEndpoint> {
@@ -45,26 +36,5 @@ export async function startAgentHttpEndpoint(options: AgentHttpEndpointOptions):
       () => send(res, 500, { error: 'internal error' }),
     )
   })
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) =>
-      reject(
-        new EngineError(
-          'ERR_API_UNAVAILABLE',
-          `cannot listen on ${options.host}:${options.port}: ${err.code ?? err.message}`,
-          { cause: err, data: { host: options.host, port: options.port, reason: err.code ?? 'listen' } },
-        ),
-      ),
-    )
-    server.listen(options.port, options.host, () => resolve())
-  })
-  const address = server.address() as AddressInfo
-  return {
-    host: address.address,
-    port: address.port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve())
-        server.closeAllConnections()
-      }),
-  }
+  return listenHttp(server, options.host, options.port)
 }

@@ -3,8 +3,7 @@
  * CA ready, a good state in force), `/metrics` (Prometheus text) and `POST /hooks/git` (webhook).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { EngineError } from '../core/errors.js'
+import { type ListeningHttpServer, listenHttp, sendHttp } from '../platform/http-listen.js'
 import type { ServerMetrics } from './metrics.js'
 import type { ReconcileLogger } from './reconciler.js'
 import { checkWebhook } from './webhook.js'
@@ -33,17 +32,9 @@ export interface HttpEndpointOptions {
   readonly routes?: (req: IncomingMessage, res: ServerResponse) => boolean
 }
 
-export interface HttpEndpoint {
-  readonly host: string
-  readonly port: number
-  close(): Promise<void>
-}
+export type HttpEndpoint = ListeningHttpServer
 
-function send(res: ServerResponse, status: number, body: unknown, type = 'application/json'): void {
-  const text = type === 'application/json' ? JSON.stringify(body) : String(body)
-  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(text) })
-  res.end(text)
-}
+const send = sendHttp
 
 function readBody(req: IncomingMessage, max: number): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
@@ -108,26 +99,5 @@ export async function startHttpEndpoint(options: HttpEndpointOptions): Promise<H
       if (!res.headersSent) send(res, 500, { error: 'internal error' })
     })
   })
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) =>
-      reject(
-        new EngineError(
-          'ERR_API_UNAVAILABLE',
-          `cannot listen on ${options.host}:${options.port}: ${err.code ?? err.message}`,
-          { cause: err, data: { host: options.host, port: options.port, reason: err.code ?? 'listen' } },
-        ),
-      ),
-    )
-    server.listen(options.port, options.host, () => resolve())
-  })
-  const address = server.address() as AddressInfo
-  return {
-    host: address.address,
-    port: address.port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve())
-        server.closeAllConnections()
-      }),
-  }
+  return listenHttp(server, options.host, options.port)
 }
