@@ -2,15 +2,13 @@
  * The CA facade the server calls: rotation ticks over A/B slots, X509-SVID and JWT-SVID minting,
  * and the trust bundle. State lives in the journal (persisted on every change) and the key manager.
  */
-import { HOUR_MS, SECOND_MS, type Clock } from '../core/clock.js'
+import { HOUR_MS, SECOND_MS } from '../core/clock.js'
 import { EngineError } from '../core/errors.js'
-import type { Random } from '../core/random.js'
 import { parseSpiffeId } from '../core/spiffe-id.js'
-import type { TrustBundle } from './bundle.js'
 import { readCertificate, readSubjectKeyId } from './certificate-der.js'
 import { checkCaCertificate, checkIssuedX509Svid } from './check.js'
 import { verifyCsr } from './csr.js'
-import type { CaAuditRecord, CaJournal, JournalStore, JwtSlotRecord, X509SlotRecord } from './journal.js'
+import type { CaAuditRecord, JwtSlotRecord, X509SlotRecord } from './journal.js'
 import {
   activateSlot,
   emptyJournal,
@@ -23,88 +21,16 @@ import {
   withAudit,
 } from './journal-ops.js'
 import { makeJwtSigner, makeKid, signJwt, type JwtSigner } from './jwt-svid.js'
-import type { KeyManager, ManagedKey } from './key-manager.js'
-import { DEFAULT_KEY_TYPE, keyTypeInfo, type KeyType } from './key-type.js'
+import type { ManagedKey } from './key-manager.js'
+import { DEFAULT_KEY_TYPE, keyTypeInfo } from './key-type.js'
 import { createCaCertificate, signLeafCertificate, subjectKeyIdOf } from './sign.js'
 import { nextRotationStep, otherSlot, type Slot } from './slots.js'
-import { makeLeafIssuerTemplate, type LeafIssuerTemplate, type LeafSubjectMode } from './template.js'
-import type { UpstreamAuthority } from './upstream.js'
+import { makeLeafIssuerTemplate, type LeafIssuerTemplate } from './template.js'
 
-/** Everything the CA needs; no defaults for clock, randomness or storage. */
-export interface CertificateAuthorityDeps {
-  readonly keys: KeyManager
-  readonly journal: JournalStore
-  readonly clock: Clock
-  readonly random: Random
-  readonly trustDomain: string
-  /** Lifetime of each X.509 CA and JWT signing key; default 24 h. */
-  readonly caTtlMs?: number
-  /** Type of new CA keys; default ec-p256. */
-  readonly keyType?: KeyType
-  /** Type of new JWT keys; default the CA key type. */
-  readonly jwtKeyType?: KeyType
-  readonly upstream?: UpstreamAuthority
-  readonly leafSubject?: LeafSubjectMode
-  /** `iss` claim of JWT-SVIDs (needed for OIDC federation); absent by default. */
-  readonly jwtIssuer?: string
-  /** `spiffe_refresh_hint` of the bundle, seconds; default 300. */
-  readonly refreshHintSeconds?: number
-  /** Called with every audit record (prepare, activate, prune). */
-  readonly onAudit?: (record: CaAuditRecord) => void
-}
+import type { AuthorityKind, CertificateAuthority, CertificateAuthorityDeps } from './ca-types.js'
+import { badRequest, checkX509Request, notReady } from './svid-request.js'
 
-/** Request for an X509-SVID; the SPIFFE ID, DNS names and TTL come from the caller's entry, never the CSR. */
-export interface WorkloadX509SvidParams {
-  readonly spiffeId: string
-  readonly dnsNames?: readonly string[]
-  readonly ttlMs: number
-}
-
-/** A minted X509-SVID: DER chain leaf first (plus intermediates in upstream mode). */
-export interface MintedX509Svid {
-  readonly certChainDer: Buffer[]
-  readonly notAfterMs: number
-  /** Lowercase hex of the leaf serial number (no sign-padding byte). */
-  readonly serial: string
-}
-
-/** A minted JWT-SVID. */
-export interface MintedJwtSvid {
-  readonly token: string
-  readonly kid: string
-  readonly issuedAtMs: number
-  readonly expiresAtMs: number
-}
-
-/** Which authority a manual operation is about. */
-export type AuthorityKind = 'x509' | 'jwt'
-
-/** The CA the server holds. Signing methods are synchronous: keys and templates are cached. */
-export interface CertificateAuthority {
-  readonly trustDomain: string
-  /** One rotator tick (SPIRE runs it every 10 s): prepare, activate, prune as the schedule says. */
-  rotate(): Promise<readonly CaAuditRecord[]>
-  /** Manually prepares the next authority (replacing a prepared one); audited with `actor`. */
-  prepare(kind: AuthorityKind, actor: string): Promise<CaAuditRecord>
-  /** Manually activates the prepared authority; `ERR_CA_NOT_READY` when none is prepared. */
-  activate(kind: AuthorityKind, actor: string): Promise<CaAuditRecord>
-  /** Verifies the CSR, takes only its public key, and mints an X509-SVID for the caller's entry. */
-  signWorkloadX509Svid(params: WorkloadX509SvidParams & { readonly csrDer: Uint8Array }): MintedX509Svid
-  /** Mints an X509-SVID for an already verified DER SPKI public key. */
-  signWorkloadX509SvidForKey(
-    params: WorkloadX509SvidParams & { readonly spkiDer: Uint8Array },
-  ): MintedX509Svid
-  /** Mints a JWT-SVID; `exp` is capped by the signing key's expiry. */
-  signJwtSvid(params: {
-    readonly spiffeId: string
-    readonly audience: readonly string[]
-    readonly ttlMs: number
-  }): MintedJwtSvid
-  /** The current trust bundle: published X.509 authorities, JWT keys, sequence. */
-  bundle(): TrustBundle
-  /** A copy of the journal (slots, bundle, audit) for display. */
-  journal(): CaJournal
-}
+export type * from './ca-types.js'
 
 interface ActiveX509 {
   readonly record: X509SlotRecord
@@ -122,16 +48,6 @@ const NOT_BEFORE_CUSHION_MS = 10 * SECOND_MS
 // keep authorities a while after expiry so JWT validation leeway and clock skew never see a gap
 const PRUNE_GRACE_MS = HOUR_MS
 const KEY_IDS: Record<AuthorityKind, string> = { x509: 'x509-CA', jwt: 'JWT-Signer' }
-const DNS_NAME =
-  /^(\*\.)?([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/
-
-function notReady(reason: string): EngineError {
-  return new EngineError('ERR_CA_NOT_READY', `ca not ready: ${reason}`, { data: { reason } })
-}
-
-function badRequest(reason: string): EngineError {
-  return new EngineError('ERR_CA_INVALID_REQUEST', `invalid svid request: ${reason}`, { data: { reason } })
-}
 
 /**
  * Loads (or starts) the CA of `deps.trustDomain` from its journal and keys. Call `rotate()` once
@@ -470,18 +386,4 @@ export async function createCertificateAuthority(
     journal: () => structuredClone(journal),
   }
   return ca
-}
-
-function checkX509Request(
-  spiffeId: string,
-  dnsNames: readonly string[],
-  ttlMs: number,
-  trustDomain: string,
-): void {
-  const id = parseSpiffeId(spiffeId)
-  if (!id.ok) throw badRequest('spiffe-id')
-  if (id.value.path === '') throw badRequest('root-path')
-  if (id.value.trustDomain !== trustDomain) throw badRequest('trust-domain')
-  if (!(ttlMs > 0) || !Number.isFinite(ttlMs)) throw badRequest('ttl')
-  for (const dns of dnsNames) if (dns.length > 253 || !DNS_NAME.test(dns)) throw badRequest('dns-name')
 }
