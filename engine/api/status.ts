@@ -51,6 +51,7 @@ export const GRPC_STATUS: Record<ErrorCode, status> = {
   ERR_WORKLOAD_NOT_READY: status.UNAVAILABLE,
   ERR_WORKLOAD_PEER_CREDENTIALS: status.PERMISSION_DENIED,
   ERR_CONFIG_INVALID: status.INVALID_ARGUMENT,
+  ERR_FEDERATION_FETCH: status.UNAVAILABLE,
 }
 
 /** Codes whose message may reach the caller; the rest get a generic message. */

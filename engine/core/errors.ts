@@ -48,6 +48,7 @@ export type ErrorCode =
   | 'ERR_WORKLOAD_NOT_READY'
   | 'ERR_WORKLOAD_PEER_CREDENTIALS'
   | 'ERR_CONFIG_INVALID'
+  | 'ERR_FEDERATION_FETCH'
 
 /** Base of every runtime error. `data` carries typed details; `cause` the underlying error. */
 export class EngineError extends Error {

@@ -10,10 +10,13 @@ import Database from 'better-sqlite3'
 import pg from 'pg'
 import { MIGRATIONS } from '../../../engine/store/migrations/index.js'
 import { PG_MIGRATIONS } from '../../../engine/store/postgres/migrations/index.js'
+import type { ForeignBundleStore } from '../../../engine/store/foreign-bundle-store.js'
 import type { NodeStore } from '../../../engine/store/node-store.js'
+import { openPostgresForeignBundleStore } from '../../../engine/store/postgres/foreign-bundles.js'
 import { openPostgresNodeStore } from '../../../engine/store/postgres/nodes.js'
 import { openPostgresStore, type PostgresRegistrationStore } from '../../../engine/store/postgres-store.js'
 import type { RegistrationStore } from '../../../engine/store/registration-store.js'
+import { openSqliteForeignBundleStore } from '../../../engine/store/sqlite-foreign-bundles.js'
 import { openSqliteNodeStore } from '../../../engine/store/sqlite-nodes.js'
 import { openSqliteStore } from '../../../engine/store/sqlite-store.js'
 import { FakeClock } from '../../support/fake-clock.js'
@@ -25,6 +28,8 @@ export interface StoreHandle {
   open(options?: { create?: boolean; upTo?: number }): Promise<RegistrationStore>
   /** The node store beside `store` (an open registration store of this location). */
   openNodes(store: RegistrationStore): Promise<NodeStore>
+  /** The fetched foreign bundle store beside `store`. */
+  openForeignBundles(store: RegistrationStore): Promise<ForeignBundleStore>
   /** Raw SQL as someone with database access would run it (append-only triggers disabled). */
   tamper(sql: string): Promise<void>
   /** First column of every row of a raw query. */
@@ -74,6 +79,7 @@ export function sqliteBackend(): StoreBackend {
             ...(o.upTo ? { migrations: MIGRATIONS.slice(0, o.upTo) } : {}),
           }),
         openNodes: async () => openSqliteNodeStore(path),
+        openForeignBundles: async () => openSqliteForeignBundleStore(path),
         tamper: async (sql) =>
           raw(path, (db) => {
             db.exec('DROP TRIGGER IF EXISTS audit_log_no_update; DROP TRIGGER IF EXISTS audit_log_no_delete;')
@@ -174,6 +180,8 @@ export function postgresBackend(): StoreBackend {
         },
         openNodes: (store) =>
           openPostgresNodeStore((store as PostgresRegistrationStore).db, { clock: new FakeClock() }),
+        openForeignBundles: async (store) =>
+          openPostgresForeignBundleStore((store as PostgresRegistrationStore).db),
         tamper: (sql) =>
           raw(schema, async (c) => {
             await c.query('ALTER TABLE audit_log DISABLE TRIGGER USER')
