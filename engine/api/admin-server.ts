@@ -16,6 +16,7 @@ import {
 } from '../store/admin-client-store.js'
 import type { NodeAdmin } from '../store/node-store.js'
 import { dispatchReconcile, isReconcileMethod, type ReconcileControl } from '../reconcile/control.js'
+import { dispatchFederation, isFederationMethod, type FederationControl } from '../federation/control.js'
 import type { RegistrationStore } from '../store/registration-store.js'
 import type { ApiLogger } from './agent-handlers.js'
 
@@ -107,6 +108,8 @@ export async function startAdminSocket(options: {
   readonly onCommit?: () => void
   /** `reconcileStatus`, `reconcileSuspend`, `reconcileResume`, `reconcileNow` (engine/reconcile/control.ts). */
   readonly reconcile?: ReconcileControl
+  /** `federationList`, `federationHistory` (engine/federation/control.ts). */
+  readonly federation?: FederationControl
 }): Promise<AdminSocket> {
   const { store, nodes, logger } = options
   const storeMethods = new Set<string>(ADMIN_STORE_METHODS)
@@ -122,6 +125,8 @@ export async function startAdminSocket(options: {
     }
     if (options.reconcile && isReconcileMethod(method))
       return dispatchReconcile(options.reconcile, method, args)
+    if (options.federation && isFederationMethod(method))
+      return dispatchFederation(options.federation, method, args)
     if (nodeMethods.has(method)) {
       const fn = nodes[method as (typeof ADMIN_NODE_METHODS)[number]] as (...a: unknown[]) => Promise<unknown>
       return (await fn.apply(nodes, args)) ?? null

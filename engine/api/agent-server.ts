@@ -1,15 +1,13 @@
 /**
- * The agent API endpoint: grpc-js over the TLS listener, with a server X509-SVID
- * (`spiffe://<td>/spire/server`) minted by the CA for an in-memory key and renewed at half life.
+ * The agent API endpoint: grpc-js over the TLS listener, with the server X509-SVID
+ * (`spiffe://<td>/spire/server`, server-svid.ts) renewed at half life.
  */
-import { createPublicKey, generateKeyPairSync } from 'node:crypto'
 import { Server } from '@grpc/grpc-js'
-import { certificatePem, encodeBundlePem } from '../ca/bundle.js'
-import { serverSpiffeId } from '../core/spiffe-id.js'
 import { agentPeerVerifier, type VerifiedPeer } from './agent-auth.js'
 import { agentApiHandlers, type AgentHandlerDeps } from './agent-handlers.js'
 import { agentServiceDefinition } from './agent-proto.js'
-import { startTlsListener, type TlsIdentity, type TlsListener } from './tls-listener.js'
+import { ServerSvid } from './server-svid.js'
+import { startTlsListener, type TlsListener } from './tls-listener.js'
 
 export interface AgentApiOptions extends Omit<AgentHandlerDeps, 'peer'> {
   readonly host: string
@@ -39,24 +37,8 @@ export interface AgentApi {
  */
 export async function startAgentApi(options: AgentApiOptions): Promise<AgentApi> {
   const { ca, clock, logger } = options
-  const ttlMs = options.serverSvidTtlMs ?? 60 * 60 * 1000
-  const serverId = serverSpiffeId(options.trustDomain)
-  const key = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey
-  const privateKeyPem = key.export({ format: 'pem', type: 'pkcs8' }) as string
-  const spkiDer = createPublicKey(key).export({ format: 'der', type: 'spki' })
-  let svidExpiresAtMs = 0
-  let svidIssuedAtMs = 0
-
-  const identity = (): TlsIdentity => {
-    const svid = ca.signWorkloadX509SvidForKey({ spkiDer, spiffeId: serverId, ttlMs })
-    svidIssuedAtMs = clock.now()
-    svidExpiresAtMs = svid.notAfterMs
-    return {
-      certChainPem: svid.certChainDer.map(certificatePem).join(''),
-      privateKeyPem,
-      caPem: encodeBundlePem(ca.bundle()),
-    }
-  }
+  const svid = new ServerSvid(ca, clock, options.trustDomain, options.serverSvidTtlMs)
+  const identity = () => svid.mint()
 
   // handlers are built before the listener exists; they reach it through this slot
   const slot: { listener?: TlsListener<VerifiedPeer> } = {}
@@ -91,15 +73,14 @@ export async function startAgentApi(options: AgentApiOptions): Promise<AgentApi>
     },
     async run(signal) {
       while (!signal.aborted) {
-        const renewAtMs = svidIssuedAtMs + (svidExpiresAtMs - svidIssuedAtMs) / 2
         try {
-          await clock.sleep(Math.max(1000, renewAtMs - clock.now()), signal)
+          await clock.sleep(Math.max(1000, svid.renewAtMs - clock.now()), signal)
         } catch {
           return
         }
         try {
           tls.updateIdentity(identity())
-          logger.debug({ spiffeId: serverId, expiresAtMs: svidExpiresAtMs }, 'server svid renewed')
+          logger.debug({ spiffeId: svid.spiffeId, expiresAtMs: svid.notAfterMs }, 'server svid renewed')
         } catch (err) {
           logger.warn({ err: (err as Error).message }, 'server svid renewal failed')
         }

@@ -4,9 +4,9 @@
  * Commits by other processes are noticed by polling `PRAGMA data_version` on the injected clock.
  */
 import type { TrustBundle } from '../ca/bundle.js'
-import { parseBundleJson, parseBundlePem } from '../ca/bundle.js'
 import type { Clock } from '../core/clock.js'
 import { sha256Hex } from '../core/digest.js'
+import { bundleDigest, deliveredBundles } from '../federation/relationships.js'
 import type { LiveEntry, LiveState } from '../plan/types.js'
 import type { AttestedNode, NodeStore, Revocation } from '../store/node-store.js'
 import type { RegistrationStore } from '../store/registration-store.js'
@@ -49,9 +49,17 @@ interface Snapshot {
   readonly revision: number
   readonly live: LiveState
   readonly index: AuthorizedEntryIndex
-  /** Parsed federation bundles by trust domain (unparsable ones left out). */
-  readonly federated: ReadonlyMap<string, WireBundle>
 }
+
+/** The foreign bundles delivered for one snapshot and one set of fetched bundles. */
+interface Delivered {
+  readonly snapshot: Snapshot
+  readonly fetched: ReadonlyMap<string, TrustBundle>
+  /** By trust domain, with the content digest that decides whether agents need a push. */
+  readonly bundles: ReadonlyMap<string, { readonly wire: WireBundle; readonly digest: string }>
+}
+
+const NO_BUNDLES: ReadonlyMap<string, TrustBundle> = new Map()
 
 export interface EntrySyncDeps {
   readonly store: RegistrationStore
@@ -61,24 +69,9 @@ export interface EntrySyncDeps {
   readonly bundle: () => TrustBundle
   /** Re-checks a subscriber's node; throw to end its stream (banned, unknown). */
   readonly checkNode: (agentId: string) => Promise<AttestedNode>
+  /** Foreign bundles fetched from federation endpoints (engine/federation); default none. */
+  readonly fetchedBundles?: () => ReadonlyMap<string, TrustBundle>
   readonly onError?: (err: unknown) => void
-}
-
-function parseFederated(live: LiveState): Map<string, WireBundle> {
-  const out = new Map<string, WireBundle>()
-  for (const fb of live.federationBundles) {
-    if (fb.bundle.trim() === '') continue
-    try {
-      const text = fb.bundle.trim()
-      const parsed = text.startsWith('{')
-        ? parseBundleJson(text, fb.trustDomain)
-        : parseBundlePem(text, fb.trustDomain)
-      out.set(fb.trustDomain, wireBundle(parsed))
-    } catch {
-      // a broken foreign bundle must not block unrelated entries (DESIGN.md §5, federation)
-    }
-  }
-  return out
 }
 
 /** The entry sync hub. */
@@ -93,6 +86,7 @@ export class EntrySync {
   private revocationsDirty = true
   private loadingRevocations: Promise<ReadonlyMap<string, Revocation>> | undefined
   private revocationGeneration = 0
+  private delivered: Delivered | undefined
 
   constructor(private readonly deps: EntrySyncDeps) {}
 
@@ -113,7 +107,6 @@ export class EntrySync {
           revision: live.revision,
           live,
           index: indexEntries(live.entries, this.deps.trustDomain),
-          federated: parseFederated(live),
         }
         this.snapshot = snap
         this.cache.clear()
@@ -190,26 +183,52 @@ export class EntrySync {
     return (await this.fresh()).live.trustDomainSettings
   }
 
-  /** Every federated bundle the store holds. */
+  /**
+   * The foreign bundles delivered now: per relationship declared in the store, the latest fetched
+   * bundle, else the one pinned in Git (engine/federation/relationships.ts).
+   */
+  private federatedOf(snapshot: Snapshot): Delivered['bundles'] {
+    const fetched = this.deps.fetchedBundles?.() ?? NO_BUNDLES
+    const hit = this.delivered
+    if (hit && hit.snapshot === snapshot && hit.fetched === fetched) return hit.bundles
+    const bundles = new Map(
+      [...deliveredBundles(snapshot.live.federationBundles, fetched)].map(([td, b]) => [
+        td,
+        { wire: wireBundle(b), digest: bundleDigest(b) },
+      ]),
+    )
+    this.delivered = { snapshot, fetched, bundles }
+    return bundles
+  }
+
+  /** Every foreign bundle delivered now. */
   async federatedBundles(): Promise<WireBundle[]> {
-    return [...(await this.fresh()).federated.values()]
+    return [...this.federatedOf(await this.fresh()).values()].map((b) => b.wire)
+  }
+
+  /** The relationships declared in the store (federation poller). */
+  async federationRelationships(): Promise<LiveState['federationBundles']> {
+    return (await this.fresh()).live.federationBundles
   }
 
   private async message(node: AttestedNode): Promise<{ message: SyncMessage; hash: string }> {
     const snap = await this.fresh()
     const entries = [...(await this.authorizedFor(node)).values()].map(wireEntry)
     const tds = new Set(entries.flatMap((e) => e.federates_with))
-    const federated = [...tds]
-      .sort()
-      .flatMap((td) => (snap.federated.has(td) ? [snap.federated.get(td) as WireBundle] : []))
+    const delivered = this.federatedOf(snap)
+    const federated = [...tds].sort().flatMap((td) => {
+      const b = delivered.get(td)
+      return b ? [b] : []
+    })
     const bundle = wireBundle(this.deps.bundle())
-    const message = { revision: snap.revision, entries, bundle, federated_bundles: federated }
+    const message = {
+      revision: snap.revision,
+      entries,
+      bundle,
+      federated_bundles: federated.map((b) => b.wire),
+    }
     const hash = sha256Hex(
-      JSON.stringify([
-        entries,
-        bundle.sequence,
-        federated.map((b) => [b.trust_domain, b.sequence, b.x509_authorities.length]),
-      ]),
+      JSON.stringify([entries, bundle.sequence, federated.map((b) => [b.wire.trust_domain, b.digest])]),
     )
     return { message, hash }
   }

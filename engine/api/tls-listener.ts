@@ -37,7 +37,7 @@ function contextOptions(identity: TlsIdentity): SecureContextOptions {
 }
 
 /** The peer's chain as sent: leaf first, then issuers up to (excluding repeats of) a self-issued one. */
-function peerChain(socket: TLSSocket): Buffer[] {
+export function peerChain(socket: TLSSocket): Buffer[] {
   const chain: Buffer[] = []
   let cert = socket.getPeerCertificate(true)
   while (cert && cert.raw && chain.length < 10) {

@@ -8,7 +8,9 @@ import type { KeySource } from '../ca/key-manager.js'
 import type { Clock } from '../core/clock.js'
 import { EngineError } from '../core/errors.js'
 import type { Random } from '../core/random.js'
+import type { ForeignBundleStore } from '../store/foreign-bundle-store.js'
 import type { NodeStore } from '../store/node-store.js'
+import { openPostgresForeignBundleStore } from '../store/postgres/foreign-bundles.js'
 import { openPostgresNodeStore } from '../store/postgres/nodes.js'
 import { connectPostgresStore } from '../store/postgres-store.js'
 import type { RegistrationStore } from '../store/registration-store.js'
@@ -20,6 +22,8 @@ import { readKeyEncryptionKey } from './shared-ca-storage.js'
 export interface ServerBackend {
   readonly store: RegistrationStore
   readonly nodes: NodeStore
+  /** Fetched foreign bundles (federation), shared by the replicas. */
+  readonly foreignBundles: ForeignBundleStore
   readonly ca: CertificateAuthority
   readonly leadership: LeaderElector
   /** The store the reconcile loop commits through: refused once this replica stops leading. */
@@ -93,7 +97,15 @@ export async function openPostgresServerBackend(p: PostgresServerParams): Promis
       ...(p.caOptions ? { options: p.caOptions } : {}),
     })
     await ca.rotate()
-    return { store, nodes, ca, leadership: elector, reconcileStore: elector.fence(store), close }
+    return {
+      store,
+      nodes,
+      foreignBundles: openPostgresForeignBundleStore(store.db),
+      ca,
+      leadership: elector,
+      reconcileStore: elector.fence(store),
+      close,
+    }
   } catch (err) {
     await close()
     throw err

@@ -1,5 +1,6 @@
 /** Small HTTP plumbing shared by the server's and the agent's health/metrics endpoints. */
 import type { Server, ServerResponse } from 'node:http'
+import type { Server as HttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { EngineError } from '../core/errors.js'
 
@@ -24,7 +25,11 @@ export function sendHttp(
 }
 
 /** Listens on host:port (0 = any free port); ERR_API_UNAVAILABLE when the address is taken. */
-export async function listenHttp(server: Server, host: string, port: number): Promise<ListeningHttpServer> {
+export async function listenHttp(
+  server: Server | HttpsServer,
+  host: string,
+  port: number,
+): Promise<ListeningHttpServer> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) =>
       reject(

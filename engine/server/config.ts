@@ -14,6 +14,11 @@ import { parseDurationMs } from '../core/duration.js'
 import { EngineError } from '../core/errors.js'
 import { parseTrustDomain } from '../core/spiffe-id.js'
 import {
+  resolveFederationConfig,
+  type FederationConfig,
+  type FederationConfigFile,
+} from '../federation/config.js'
+import {
   resolveReconcileConfig,
   type ReconcileConfig,
   type ReconcileConfigFile,
@@ -60,6 +65,8 @@ export interface ServerConfigFile {
   }
   source?: SourceConfigFile
   reconcile?: ReconcileConfigFile
+  /** The bundle endpoint and foreign bundle polling (docs/federation.md). */
+  federation?: FederationConfigFile
 }
 
 /** The flags of `sigil server` that override the file. */
@@ -72,6 +79,8 @@ export interface ServerFlags {
   readonly adminSocket?: string
   readonly logLevel?: string
   readonly httpListen?: string
+  /** host:port of the SPIFFE bundle endpoint (https_spiffe). */
+  readonly bundleEndpoint?: string
 }
 
 /** The resolved configuration. */
@@ -114,6 +123,7 @@ export interface ServerConfig {
     readonly grpcListen?: { readonly host: string; readonly port: number }
   }
   readonly reconcile: ReconcileConfig
+  readonly federation: FederationConfig
 }
 
 function configError(problems: string[], data: Record<string, unknown> = {}): EngineError {
@@ -269,6 +279,7 @@ export function resolveServerConfig(flags: ServerFlags, cwd: string): ServerConf
       ...authzGrpcListen(file.authz?.grpcListen, problems),
     },
     reconcile: resolveReconcileConfig(file.source, file.reconcile, cwd, problems),
+    federation: resolveFederationConfig(file.federation, flags.bundleEndpoint, cwd, parseListen, problems),
   }
   if (config.caTtlMs <= 60_000) problems.push('caTtl must exceed 1m')
   if (problems.length > 0) throw configError(problems)

@@ -53,6 +53,13 @@ export async function runServerMain(flags: ServerFlags): Promise<number> {
       `sigil server http endpoint on ${httpHost}:${server.httpPort} (/healthz /readyz /metrics /hooks/git /oauth2/token /oauth2/jwks /v1/authorize)\n`,
     )
   }
+  const endpoint = server.federation.endpoint
+  if (endpoint) {
+    const epHost = endpoint.host.includes(':') ? `[${endpoint.host}]` : endpoint.host
+    process.stdout.write(
+      `sigil server bundle endpoint on https://${epHost}:${endpoint.port}/ (${endpoint.profile})\n`,
+    )
+  }
   if (server.authz.grpc && config.authz?.grpcListen)
     process.stdout.write(
       `sigil server authz grpc on ${config.authz.grpcListen.host}:${server.authz.grpc.port}\n`,

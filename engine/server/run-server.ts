@@ -11,6 +11,7 @@ import { startAdminSocket, type AdminSocket } from '../api/admin-server.js'
 import { EntrySync } from '../api/entry-sync.js'
 import { createK8sPsatAttestor } from '../api/k8s-psat.js'
 import { createNodeAdmin } from '../api/node-admin.js'
+import { ServerSvid } from '../api/server-svid.js'
 import { RateLimiter } from '../api/rate-limit.js'
 import { startAuthzService, type AuthzService } from '../authz/service.js'
 import { encodeBundlePem } from '../ca/bundle.js'
@@ -18,6 +19,8 @@ import type { CertificateAuthority } from '../ca/certificate-authority.js'
 import { openDataDirCa } from '../ca/data-dir-ca.js'
 import { singleServerLeadership, type Leadership as ReplicaLeadership } from '../ha/leadership.js'
 import { openPostgresServerBackend } from '../ha/postgres-server.js'
+import { createFederationMetrics } from '../federation/metrics.js'
+import { startFederation, type FederationRuntime } from '../federation/start-federation.js'
 import { systemKeySource, type KeySource } from '../ca/key-manager.js'
 import { DAY_MS, type Clock } from '../core/clock.js'
 import { EngineError } from '../core/errors.js'
@@ -26,8 +29,10 @@ import { SIGIL_VERSION } from '../cli/version.js'
 import { createServerMetrics, type ServerMetrics } from '../reconcile/metrics.js'
 import { alwaysLeader, type Leadership, type Reconciler } from '../reconcile/reconciler.js'
 import { startReconcileRuntime } from '../reconcile/runtime.js'
+import type { ForeignBundleStore } from '../store/foreign-bundle-store.js'
 import type { NodeStore } from '../store/node-store.js'
 import type { RegistrationStore } from '../store/registration-store.js'
+import { openSqliteForeignBundleStore } from '../store/sqlite-foreign-bundles.js'
 import { openSqliteNodeStore } from '../store/sqlite-nodes.js'
 import { openSqliteStore } from '../store/sqlite-store.js'
 import type { ServerConfig } from './config.js'
@@ -58,6 +63,8 @@ export interface RunningServer {
   readonly httpPort?: number
   /** The authorizer, decision log and authz HTTP routes (docs/authz.md). */
   readonly authz: AuthzService
+  /** The bundle endpoint and the foreign bundle poller (docs/federation.md). */
+  readonly federation: FederationRuntime
   /** Stops accepting, ends streams, closes the store. Idempotent. */
   close(): Promise<void>
 }
@@ -94,6 +101,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
     }
     let store: RegistrationStore
     let nodes: NodeStore
+    let foreignBundles: ForeignBundleStore
     let ca: CertificateAuthority
     let leadership: ReplicaLeadership = singleServerLeadership
     let reconcileStore: RegistrationStore
@@ -112,7 +120,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
         logger,
       })
       cleanup.push(() => backend.close())
-      ;({ store, nodes, ca, leadership, reconcileStore } = backend)
+      ;({ store, nodes, foreignBundles, ca, leadership, reconcileStore } = backend)
     } else {
       const dbPath = join(config.dataDir, 'sigil.db')
       const sqlite = openSqliteStore(dbPath, { clock, random }, { create: true })
@@ -121,6 +129,9 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
       const sqliteNodes = openSqliteNodeStore(dbPath)
       nodes = sqliteNodes
       cleanup.push(() => sqliteNodes.close())
+      const sqliteBundles = openSqliteForeignBundleStore(dbPath)
+      foreignBundles = sqliteBundles
+      cleanup.push(() => sqliteBundles.close())
       ca = await openDataDirCa({
         dataDir: config.dataDir,
         ...(config.trustDomain ? { trustDomain: config.trustDomain } : {}),
@@ -149,6 +160,8 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
     }
     writeBundle()
 
+    const isLeader = () => (deps.leadership ?? alwaysLeader).isLeader() && leadership.isLeader()
+    const slot: { federation?: FederationRuntime } = {}
     const sync = new EntrySync({
       store,
       nodes,
@@ -156,6 +169,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
       trustDomain,
       bundle: () => ca.bundle(),
       checkNode: (agentId) => checkAttestedNode(nodes, agentId),
+      fetchedBundles: () => slot.federation?.service.fetchedBundles() ?? new Map(),
       onError: (err) => logger.warn({ err: (err as Error).message }, 'entry sync refresh failed'),
     })
     const rate = config.rateLimit
@@ -186,6 +200,21 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
     })
     cleanup.push(() => api.close())
     const refresh = () => void sync.refresh()
+    const federation = await startFederation({
+      config: config.federation,
+      store: foreignBundles,
+      relationships: () => sync.federationRelationships(),
+      localBundle: () => ca.bundle(),
+      serverSvid: () => new ServerSvid(ca, clock, trustDomain),
+      clock,
+      logger,
+      isLeader,
+      dataVersion: () => nodes.dataVersion(),
+      onChange: refresh,
+      metrics: createFederationMetrics(metrics.registry),
+    })
+    slot.federation = federation
+    cleanup.push(() => federation.close())
     const authz = await startAuthzService({
       dataDir: config.dataDir,
       store,
@@ -209,7 +238,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
       store: reconcileStore,
       // both must agree: the injected check (tests, main) and this replica's election on PostgreSQL
       leadership: {
-        isLeader: () => (deps.leadership ?? alwaysLeader).isLeader() && leadership.isLeader(),
+        isLeader,
         // status shows who leads; a replica that wins the election reconciles at once
         leaderInfo: () => leadership.leaderInfo(),
         onChange: (fn) => leadership.onChange(fn),
@@ -227,6 +256,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
       logger,
       onCommit: refresh,
       reconcile: reconcile.reconciler,
+      federation: federation.control,
     })
     cleanup.push(() => admin.close())
 
@@ -257,6 +287,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
       rotateLoop(controller.signal),
       reconcile.run(controller.signal),
       authz.run(controller.signal),
+      federation.run(controller.signal),
     ])
     // cleanup runs in reverse: the loops stop first, so no tick touches a closed store
     cleanup.push(async () => {
@@ -275,6 +306,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
       reconciler: reconcile.reconciler,
       leadership,
       authz,
+      federation,
       ...(reconcile.http ? { httpPort: reconcile.http.port } : {}),
       close: () => (closing ??= closeAll()),
     }

@@ -20,6 +20,10 @@ export function register(program: Command): void {
       '--http-listen <host:port>',
       'serve /healthz, /readyz, /metrics and /hooks/git here (off by default)',
     )
+    .option(
+      '--bundle-endpoint <host:port>',
+      'serve the SPIFFE bundle endpoint (https_spiffe profile) here (off by default; docs/federation.md)',
+    )
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (default info)')
     .action(action((opts: Parameters<typeof runServerMain>[0]) => runServerMain(opts)))
 }
