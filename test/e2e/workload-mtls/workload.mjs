@@ -2,6 +2,9 @@
 //   watch                     stream FetchX509SVID; one JSON line per message, then {"end":code}
 //   serve <peer-id>           fetch the SVID, serve mTLS on 127.0.0.1:0, accept only <peer-id>
 //   connect <port> <peer-id>  fetch the SVID, connect over mTLS, accept only <peer-id>
+//   jwt <audience>            fetch a JWT-SVID: {"token": …}
+//   validate <audience> <jwt> ValidateJWTSVID: {"spiffeId": …} or {"invalid": code}
+// TLS peers are verified against the SVID's own bundle plus every federated bundle it carries.
 // Every line on stdout is JSON. The socket comes from SPIFFE_ENDPOINT_SOCKET (unix:///path).
 import { X509Certificate } from 'node:crypto'
 import { connect, createServer } from 'node:tls'
@@ -41,7 +44,10 @@ async function fetchSvid() {
         spiffeId: svid.spiffe_id,
         cert: pem('CERTIFICATE', splitDer(svid.x509_svid)),
         key: pem('PRIVATE KEY', [svid.x509_svid_key]),
-        ca: pem('CERTIFICATE', splitDer(svid.bundle)),
+        // own trust domain first, then the foreign ones this identity federates with
+        ca: [svid.bundle, ...Object.values(message.federated_bundles ?? {})]
+          .map((b) => pem('CERTIFICATE', splitDer(b)))
+          .join(''),
       }
     } catch (err) {
       if (Date.now() > deadline) throw err
@@ -65,7 +71,8 @@ if (mode === 'watch') {
   const client = new WorkloadApiClient(target)
   client.watch(
     'FetchX509SVID',
-    (message) => out({ svids: describe(message) }),
+    (message) =>
+      out({ svids: describe(message), federated: Object.keys(message.federated_bundles ?? {}).sort() }),
     (err) => {
       out({ end: err?.code ?? 0 })
       client.close()
@@ -111,6 +118,19 @@ if (mode === 'watch') {
     out({ error: err.message })
     process.exitCode = 1
   })
+} else if (mode === 'jwt') {
+  const client = new WorkloadApiClient(target, { timeoutMs: 5000 })
+  const message = await client.fetchJwtSvid([args[0]])
+  out({ token: message.svids[0].svid })
+  client.close()
+} else if (mode === 'validate') {
+  const client = new WorkloadApiClient(target, { timeoutMs: 5000 })
+  try {
+    out({ spiffeId: (await client.validateJwtSvid(args[0], args[1])).spiffeId })
+  } catch (err) {
+    out({ invalid: err.code ?? -1 })
+  }
+  client.close()
 } else {
   process.stderr.write(`unknown mode ${mode}\n`)
   process.exit(2)
