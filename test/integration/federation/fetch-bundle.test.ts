@@ -4,15 +4,17 @@
  * https_web uses Web PKI roots and host names, redirects keep the checks, and every failure has a
  * stable reason.
  */
+import { writeFileSync } from 'node:fs'
 import { request } from 'node:https'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { encodeBundleJson, encodeBundlePem } from '../../../engine/ca/bundle.js'
 import { isEngineError } from '../../../engine/core/errors.js'
-import type { BundleEndpoint } from '../../../engine/federation/bundle-endpoint.js'
+import { startBundleEndpoint, type BundleEndpoint } from '../../../engine/federation/bundle-endpoint.js'
 import { fetchBundle, type BundleEndpointTarget } from '../../../engine/federation/fetch-bundle.js'
 import { bundleDigest } from '../../../engine/federation/relationships.js'
-import { makeTestCa, type TestCa } from '../../fixtures/ca/test-ca.js'
-import { rawHttps, spiffeEndpoint, webCertificate } from './endpoints.js'
+import { makeTestCa, tmp, type TestCa } from '../../fixtures/ca/test-ca.js'
+import { quietLogger, rawHttps, spiffeEndpoint, webCertificate } from './endpoints.js'
 
 let partner: TestCa
 let stranger: TestCa
@@ -163,5 +165,57 @@ describe('https_web', () => {
     expect(await reason(fetchBundle(web('/missing'), options))).toBe('http-status')
     expect(await reason(fetchBundle(web('/hang'), { ...options, timeoutMs: 300 }))).toBe('timeout')
     expect(await reason(fetchBundle(web('/', 'user:pw@localhost'), options))).toBe('config')
+  })
+})
+
+describe('the https_web bundle endpoint', () => {
+  it('serves with the configured certificate and picks up a replaced one', async () => {
+    const dir = tmp('sigil-web-endpoint-')
+    const files = { certFile: join(dir, 'ep.crt'), keyFile: join(dir, 'ep.key') }
+    const write = (tls: { cert: string; key: string }) => {
+      writeFileSync(files.certFile, tls.cert)
+      writeFileSync(files.keyFile, tls.key)
+    }
+    write(webCertificate(partner.ca))
+    const served = await startBundleEndpoint({
+      host: '127.0.0.1',
+      port: 0,
+      profile: 'https_web',
+      bundle: () => partner.ca.bundle(),
+      refreshHintSeconds: 300,
+      clock: partner.clock,
+      logger: quietLogger,
+      webCertificate: files,
+    })
+    servers.push(served)
+    const run = new AbortController()
+    const running = served.run(run.signal)
+    try {
+      const webTarget = target({
+        url: `https://localhost:${served.port}/`,
+        profile: 'https_web',
+        endpointSpiffeId: '',
+      })
+      const partnerRoots = { nowMs: Date.now(), webRootsPem: encodeBundlePem(partner.ca.bundle()) }
+      const strangerRoots = { nowMs: Date.now(), webRootsPem: encodeBundlePem(stranger.ca.bundle()) }
+      expect((await fetchBundle(webTarget, partnerRoots)).bundle.refreshHintSeconds).toBe(300)
+      expect(await reason(fetchBundle(webTarget, strangerRoots))).toBe('connect')
+
+      write(webCertificate(stranger.ca))
+      await partner.clock.waitForSleepers(1)
+      partner.clock.advance(60_000)
+      await expect
+        .poll(() =>
+          fetchBundle(webTarget, strangerRoots).then(
+            () => true,
+            () => false,
+          ),
+        )
+        .toBe(true)
+      expect(await reason(fetchBundle(webTarget, partnerRoots))).toBe('connect')
+    } finally {
+      run.abort()
+      await running
+    }
   })
 })
