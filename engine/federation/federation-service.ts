@@ -190,24 +190,15 @@ export class FederationService {
         atMs: doneMs,
         nextAttemptAtMs,
       })
-      this.remember(td, {
-        ...(previous ?? { bundle: undefined }),
-        state: this.failedState(rel, previous, error, doneMs, nextAttemptAtMs),
-      })
+      await this.adopt(td, undefined)
       this.deps.metrics?.fetched(td, 'failed')
       if (previous?.state.lastError !== error)
         this.deps.logger.warn(
-          {
-            trustDomain: td,
-            url: rel.endpointUrl,
-            err: error,
-            keeping: previous?.bundle ? previous.bundle.sequence : null,
-          },
+          { trustDomain: td, url: rel.endpointUrl, err: error, keeping: previous?.bundle?.sequence ?? null },
           'foreign bundle fetch failed; the last good bundle stays in force',
         )
       return
     }
-    const nextAttemptAtMs = doneMs + refreshIntervalMs(result.bundle, timing)
     const changed = await store.recordFetchSuccess({
       trustDomain: td,
       endpointUrl: rel.endpointUrl,
@@ -215,24 +206,11 @@ export class FederationService {
       sequence: result.bundle.sequence,
       digest: result.digest,
       atMs: doneMs,
-      nextAttemptAtMs,
+      nextAttemptAtMs: doneMs + refreshIntervalMs(result.bundle, timing),
     })
-    const state: ForeignBundleState = {
-      trustDomain: td,
-      endpointUrl: rel.endpointUrl,
-      bundleJson: changed ? result.json : (previous?.state.bundleJson ?? result.json),
-      sequence: changed ? result.bundle.sequence : (previous?.state.sequence ?? result.bundle.sequence),
-      digest: result.digest,
-      changedAtMs: changed ? doneMs : (previous?.state.changedAtMs ?? doneMs),
-      lastAttemptAtMs: doneMs,
-      lastSuccessAtMs: doneMs,
-      lastError: '',
-      consecutiveFailures: 0,
-      nextAttemptAtMs,
-    }
-    this.remember(td, { state, bundle: changed ? result.bundle : (previous?.bundle ?? result.bundle) })
+    const state = await this.adopt(td, result.bundle)
     this.deps.metrics?.fetched(td, changed ? 'changed' : 'unchanged')
-    this.deps.metrics?.bundleState(td, state.sequence, doneMs)
+    if (state) this.deps.metrics?.bundleState(td, state.sequence, doneMs)
     if (changed) {
       this.deps.logger.info(
         {
@@ -248,27 +226,17 @@ export class FederationService {
     }
   }
 
-  private failedState(
-    rel: LiveFederationBundle,
-    previous: Current | undefined,
-    error: string,
-    atMs: number,
-    nextAttemptAtMs: number,
-  ): ForeignBundleState {
-    const base = previous?.state
-    return {
-      trustDomain: rel.trustDomain,
-      endpointUrl: rel.endpointUrl,
-      bundleJson: base?.bundleJson ?? '',
-      sequence: base?.sequence ?? 0,
-      digest: base?.digest ?? '',
-      changedAtMs: base?.changedAtMs ?? 0,
-      lastAttemptAtMs: atMs,
-      lastSuccessAtMs: base?.lastSuccessAtMs ?? 0,
-      lastError: error,
-      consecutiveFailures: (base?.consecutiveFailures ?? 0) + 1,
-      nextAttemptAtMs,
-    }
+  /** Takes `td`'s state as the store recorded it; `fetched` is the bundle just fetched, if any. */
+  private async adopt(td: string, fetched: TrustBundle | undefined): Promise<ForeignBundleState | undefined> {
+    const state = (await this.deps.store.listForeignBundles()).find((s) => s.trustDomain === td)
+    if (!state) return undefined
+    const before = this.current.get(td)
+    const bundle =
+      before?.bundle && before.state.digest === state.digest
+        ? before.bundle
+        : (fetched ?? parsed(state).bundle)
+    this.remember(td, { state, bundle })
+    return state
   }
 
   private remember(td: string, current: Current): void {

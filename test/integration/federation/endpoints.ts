@@ -43,10 +43,13 @@ export function webCertificate(ca: CertificateAuthority): { cert: string; key: s
   }
 }
 
+/** What a raw HTTPS server answers: a status with headers and body, or nothing at all. */
+export type RawAnswer = { status: number; headers?: Record<string, string>; body?: string } | 'hang'
+
 /** A raw HTTPS server answering every request with `handler`'s status, headers and body. */
 export async function rawHttps(
   tls: ServerOptions,
-  handler: (path: string) => { status: number; headers?: Record<string, string>; body?: string } | 'hang',
+  handler: (path: string) => RawAnswer,
 ): Promise<{ server: Server; port: number; close(): Promise<void> }> {
   const server = createServer(tls, (req, res) => {
     const answer = handler(req.url ?? '/')

@@ -14,7 +14,7 @@ import { startBundleEndpoint, type BundleEndpoint } from '../../../engine/federa
 import { fetchBundle, type BundleEndpointTarget } from '../../../engine/federation/fetch-bundle.js'
 import { bundleDigest } from '../../../engine/federation/relationships.js'
 import { makeTestCa, tmp, type TestCa } from '../../fixtures/ca/test-ca.js'
-import { quietLogger, rawHttps, spiffeEndpoint, webCertificate } from './endpoints.js'
+import { quietLogger, rawHttps, type RawAnswer, spiffeEndpoint, webCertificate } from './endpoints.js'
 
 let partner: TestCa
 let stranger: TestCa
@@ -126,7 +126,7 @@ describe('https_web', () => {
     const tls = webCertificate(partner.ca)
     roots = encodeBundlePem(partner.ca.bundle())
     const body = encodeBundleJson({ ...partner.ca.bundle(), refreshHintSeconds: 60 })
-    const web = await rawHttps(tls, (path) => {
+    const web = await rawHttps(tls, (path): RawAnswer => {
       if (path === '/') return { status: 200, headers: { 'content-type': 'application/json' }, body }
       if (path === '/moved') return { status: 302, headers: { location: '/' } }
       if (path === '/insecure') return { status: 302, headers: { location: `http://localhost:${port}/` } }
