@@ -1,5 +1,10 @@
 /** Row shapes and SQL of the foreign bundle tables, shared by the SQLite and PostgreSQL stores. */
-import type { ForeignBundleState, ForeignBundleVersion } from './foreign-bundle-store.js'
+import type {
+  FetchFailureRecord,
+  FetchSuccessRecord,
+  ForeignBundleState,
+  ForeignBundleVersion,
+} from './foreign-bundle-store.js'
 
 export interface ForeignBundleRow {
   trust_domain: string
@@ -84,5 +89,43 @@ export function emptyForeignBundleRow(trustDomain: string, endpointUrl: string):
     last_error: '',
     consecutive_failures: 0,
     next_attempt_at_ms: 0,
+  }
+}
+
+/** The row after a successful fetch; the bundle columns change only when the digest does. */
+export function rowAfterSuccess(
+  before: ForeignBundleRow | undefined,
+  r: FetchSuccessRecord,
+): { row: ForeignBundleRow; changed: boolean } {
+  const base = before ?? emptyForeignBundleRow(r.trustDomain, r.endpointUrl)
+  const changed = base.digest !== r.digest
+  const row: ForeignBundleRow = {
+    ...base,
+    endpoint_url: r.endpointUrl,
+    last_attempt_at_ms: r.atMs,
+    last_success_at_ms: r.atMs,
+    last_error: '',
+    consecutive_failures: 0,
+    next_attempt_at_ms: r.nextAttemptAtMs,
+    ...(changed
+      ? { bundle_json: r.bundleJson, sequence: r.sequence, digest: r.digest, changed_at_ms: r.atMs }
+      : {}),
+  }
+  return { row, changed }
+}
+
+/** The row after a failed fetch: the bundle stays, the failure is counted. */
+export function rowAfterFailure(
+  before: ForeignBundleRow | undefined,
+  r: FetchFailureRecord,
+): ForeignBundleRow {
+  const base = before ?? emptyForeignBundleRow(r.trustDomain, r.endpointUrl)
+  return {
+    ...base,
+    endpoint_url: r.endpointUrl,
+    last_attempt_at_ms: r.atMs,
+    last_error: r.error,
+    consecutive_failures: base.consecutive_failures + 1,
+    next_attempt_at_ms: r.nextAttemptAtMs,
   }
 }

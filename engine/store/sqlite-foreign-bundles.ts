@@ -5,11 +5,12 @@
 import Database from 'better-sqlite3'
 import { StoreMigrationError, StoreUnavailableError } from './errors.js'
 import {
-  emptyForeignBundleRow,
   FOREIGN_BUNDLE_COLUMNS,
   foreignBundleFromRow,
   foreignBundleValues,
   foreignBundleVersionFromRow,
+  rowAfterFailure,
+  rowAfterSuccess,
   type ForeignBundleHistoryRow,
   type ForeignBundleRow,
 } from './foreign-bundle-rows.js'
@@ -85,20 +86,7 @@ class SqliteForeignBundleStore implements ForeignBundleStore {
     return this.run(() =>
       this.db
         .transaction(() => {
-          const before = this.current(r.trustDomain) ?? emptyForeignBundleRow(r.trustDomain, r.endpointUrl)
-          const changed = before.digest !== r.digest
-          const row: ForeignBundleRow = {
-            ...before,
-            endpoint_url: r.endpointUrl,
-            last_attempt_at_ms: r.atMs,
-            last_success_at_ms: r.atMs,
-            last_error: '',
-            consecutive_failures: 0,
-            next_attempt_at_ms: r.nextAttemptAtMs,
-            ...(changed
-              ? { bundle_json: r.bundleJson, sequence: r.sequence, digest: r.digest, changed_at_ms: r.atMs }
-              : {}),
-          }
+          const { row, changed } = rowAfterSuccess(this.current(r.trustDomain), r)
           this.db.prepare(UPSERT).run(...foreignBundleValues(row))
           if (changed) {
             this.db
@@ -122,15 +110,7 @@ class SqliteForeignBundleStore implements ForeignBundleStore {
     return this.run(() =>
       this.db
         .transaction(() => {
-          const before = this.current(r.trustDomain) ?? emptyForeignBundleRow(r.trustDomain, r.endpointUrl)
-          const row: ForeignBundleRow = {
-            ...before,
-            endpoint_url: r.endpointUrl,
-            last_attempt_at_ms: r.atMs,
-            last_error: r.error,
-            consecutive_failures: before.consecutive_failures + 1,
-            next_attempt_at_ms: r.nextAttemptAtMs,
-          }
+          const row = rowAfterFailure(this.current(r.trustDomain), r)
           this.db.prepare(UPSERT).run(...foreignBundleValues(row))
         })
         .immediate(),

@@ -4,11 +4,12 @@
  */
 import type pg from 'pg'
 import {
-  emptyForeignBundleRow,
   FOREIGN_BUNDLE_COLUMNS,
   foreignBundleFromRow,
   foreignBundleValues,
   foreignBundleVersionFromRow,
+  rowAfterFailure,
+  rowAfterSuccess,
   type ForeignBundleHistoryRow,
   type ForeignBundleRow,
 } from '../foreign-bundle-rows.js'
@@ -55,21 +56,7 @@ class PostgresForeignBundleStore implements ForeignBundleStore {
 
   recordFetchSuccess(r: FetchSuccessRecord): Promise<boolean> {
     return this.db.transaction(async (c) => {
-      const before =
-        (await this.current(c, r.trustDomain)) ?? emptyForeignBundleRow(r.trustDomain, r.endpointUrl)
-      const changed = before.digest !== r.digest
-      const row: ForeignBundleRow = {
-        ...before,
-        endpoint_url: r.endpointUrl,
-        last_attempt_at_ms: r.atMs,
-        last_success_at_ms: r.atMs,
-        last_error: '',
-        consecutive_failures: 0,
-        next_attempt_at_ms: r.nextAttemptAtMs,
-        ...(changed
-          ? { bundle_json: r.bundleJson, sequence: r.sequence, digest: r.digest, changed_at_ms: r.atMs }
-          : {}),
-      }
+      const { row, changed } = rowAfterSuccess(await this.current(c, r.trustDomain), r)
       await c.query(UPSERT, foreignBundleValues(row))
       if (changed) {
         await c.query(
@@ -88,16 +75,7 @@ class PostgresForeignBundleStore implements ForeignBundleStore {
 
   recordFetchFailure(r: FetchFailureRecord): Promise<void> {
     return this.db.transaction(async (c) => {
-      const before =
-        (await this.current(c, r.trustDomain)) ?? emptyForeignBundleRow(r.trustDomain, r.endpointUrl)
-      const row: ForeignBundleRow = {
-        ...before,
-        endpoint_url: r.endpointUrl,
-        last_attempt_at_ms: r.atMs,
-        last_error: r.error,
-        consecutive_failures: before.consecutive_failures + 1,
-        next_attempt_at_ms: r.nextAttemptAtMs,
-      }
+      const row = rowAfterFailure(await this.current(c, r.trustDomain), r)
       await c.query(UPSERT, foreignBundleValues(row))
     })
   }
