@@ -26,6 +26,7 @@ import { SIGIL_VERSION } from '../cli/version.js'
 import { createServerMetrics, type ServerMetrics } from '../reconcile/metrics.js'
 import { alwaysLeader, type Leadership, type Reconciler } from '../reconcile/reconciler.js'
 import { startReconcileRuntime } from '../reconcile/runtime.js'
+import type { ReconcileStateStore } from '../reconcile/state-store.js'
 import type { NodeStore } from '../store/node-store.js'
 import type { RegistrationStore } from '../store/registration-store.js'
 import { openSqliteNodeStore } from '../store/sqlite-nodes.js'
@@ -97,6 +98,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
     let ca: CertificateAuthority
     let leadership: ReplicaLeadership = singleServerLeadership
     let reconcileStore: RegistrationStore
+    let reconcileState: ReconcileStateStore | undefined // PostgreSQL: shared by the replicas
     if (config.store !== undefined && config.ha) {
       // PostgreSQL replicas: shared store and CA, one elected leader (docs/ha.md)
       const backend = await openPostgresServerBackend({
@@ -112,7 +114,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
         logger,
       })
       cleanup.push(() => backend.close())
-      ;({ store, nodes, ca, leadership, reconcileStore } = backend)
+      ;({ store, nodes, ca, leadership, reconcileStore, reconcileState } = backend)
     } else {
       const dbPath = join(config.dataDir, 'sigil.db')
       const sqlite = openSqliteStore(dbPath, { clock, random }, { create: true })
@@ -207,6 +209,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
       logger,
       metrics,
       store: reconcileStore,
+      ...(reconcileState ? { reconcileState } : {}),
       // both must agree: the injected check (tests, main) and this replica's election on PostgreSQL
       leadership: {
         isLeader: () => (deps.leadership ?? alwaysLeader).isLeader() && leadership.isLeader(),

@@ -8,6 +8,7 @@ import {
   type Leadership,
   type ReconcileSettings,
 } from '../../../../engine/reconcile/reconciler.js'
+import { fileReconcileState } from '../../../../engine/reconcile/state-store.js'
 import { readStatusFile } from '../../../../engine/reconcile/status.js'
 import { silentLogger } from '../../../../engine/platform/logger.js'
 import type { RegistrationStore } from '../../../../engine/store/registration-store.js'
@@ -41,7 +42,7 @@ function open(remote: Remote, settings: Partial<ReconcileSettings> = {}, leaders
       random: seededRandom(),
       logger: silentLogger(),
       store,
-      dataDir: dir,
+      state: fileReconcileState(dir),
       metrics,
       leadership: leadership ?? { isLeader: () => true },
       source: createGitReader({ url: remote.url, cacheDir: join(dir, 'git') }),
