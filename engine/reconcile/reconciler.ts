@@ -43,7 +43,10 @@ export class Reconciler implements ReconcileControl {
   ) {
     this.state = this.localView(restored, deps.leadership.isLeader())
     const s = settings.source
-    if (!s) return
+    if (!s) {
+      this.restoredAsLeader = true // no cycle, nothing another leader could have moved on
+      return
+    }
     if (!deps.source) throw new TypeError('a reconcile source is required with settings.source')
     this.cycle = this.makeCycle(restored)
     this.loop = new ReconcileLoop({
@@ -110,7 +113,8 @@ export class Reconciler implements ReconcileControl {
     const leader = this.deps.leadership.isLeader()
     this.deps.metrics.leader.set(leader ? 1 : 0)
     await this.refreshSuspend()
-    if (!leader && this.deps.state.shared) await this.readShared()
+    // a leader that has not restored yet would show its stale view
+    if (this.deps.state.shared && !(leader && this.restoredAsLeader)) await this.readShared(leader)
     const info = this.deps.leadership.leaderInfo?.()
     return { ...this.state, leader, ...(info ? { leaderInfo: info } : {}) }
   }
@@ -212,10 +216,10 @@ export class Reconciler implements ReconcileControl {
   }
 
   /** A follower's view: the leader's record as last read (kept when the read fails). */
-  private async readShared(): Promise<void> {
+  private async readShared(leader: boolean): Promise<void> {
     try {
       const shared = await this.deps.state.fetchStatus()
-      if (shared) this.state = this.localView(shared, false)
+      if (shared) this.state = this.localView(shared, leader)
     } catch (err) {
       this.deps.logger.warn({ err: (err as Error).message }, 'cannot read the shared reconcile status')
     }
@@ -233,7 +237,7 @@ export class Reconciler implements ReconcileControl {
       const stored = (await this.deps.state.fetchStatus()) ?? emptyStatus(this.settings.mode)
       this.state = this.localView(stored, true)
       this.writtenKey = statusWriteKey(this.state)
-      this.cycle = this.makeCycle(stored)
+      if (this.cycle) this.cycle = this.makeCycle(stored)
       this.restoredAsLeader = true
       return undefined
     } catch (err) {
@@ -244,19 +248,20 @@ export class Reconciler implements ReconcileControl {
   private async runCycle(trigger: string): Promise<CycleResult> {
     const { clock, metrics, logger } = this.deps
     const leader = this.deps.leadership.isLeader()
+    if (!leader) this.restoredAsLeader = false
+    const restoreFailure = leader ? await this.restoreAsLeader() : undefined
     await this.refreshSuspend()
     metrics.leader.set(leader ? 1 : 0)
     metrics.suspended.set(this.state.suspended ? 1 : 0)
-    if (!leader) this.restoredAsLeader = false
     if (this.state.suspended || !leader || !this.cycle) {
       metrics.reconcileTotal.inc({ result: 'skipped' })
       // a follower keeps following the leader's record (and its readiness with it)
-      if (!leader && this.deps.state.shared) await this.readShared()
+      if (!leader && this.deps.state.shared) await this.readShared(false)
       this.state = { ...this.state, leader }
       return SKIPPED
     }
     const startMs = clock.now()
-    const result = (await this.restoreAsLeader()) ?? (await this.cycle.run())
+    const result = restoreFailure ?? (await this.cycle.run())
     const endMs = clock.now()
     const prev = this.state
     const next = { ...nextStatus(prev, result, { startMs, endMs, trigger }), leader }
@@ -273,12 +278,12 @@ export class Reconciler implements ReconcileControl {
   }
 
   /**
-   * Keeps `next` and, while leading (the record is the leader's), persists it when more than the
-   * attempt timestamps changed (no-change cycles stay cheap).
+   * Keeps `next` and, while leading (the record is the leader's) and once restored (never over the
+   * stored record with a stale view), persists it when more than the attempt timestamps changed.
    */
   private setState(next: ReconcileStatus): void {
     this.state = next
-    if (!this.deps.leadership.isLeader()) return
+    if (!this.deps.leadership.isLeader() || !this.restoredAsLeader) return
     const key = statusWriteKey(next)
     if (key === this.writtenKey) return
     this.writtenKey = key
