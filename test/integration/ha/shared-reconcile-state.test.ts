@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createLeaderElector, type LeaderElector } from '../../../engine/ha/leader-elector.js'
 import { createSharedReconcileState } from '../../../engine/ha/shared-reconcile-state.js'
+import { FORWARD_WAIT_MS, forwardCycle } from '../../../engine/reconcile/forward.js'
 import type { ReconcileStateStore } from '../../../engine/reconcile/state-store.js'
 import { emptyStatus, type ReconcileStatus } from '../../../engine/reconcile/status.js'
 import { connectPostgresStore, type PostgresRegistrationStore } from '../../../engine/store/postgres-store.js'
@@ -139,5 +140,22 @@ suite(title, () => {
     const third = await requests.request()
     expect(await requests.fetchAnswer(third)).toBeUndefined()
     expect(await leading.requests!.fetchPending()).toBe(third)
+  })
+
+  it('gives up waiting for an answer with ERR_API_UNAVAILABLE naming the leader; the request stays queued', async () => {
+    const follower = await replica('f')
+    const leader = electors.find((e) => e.isLeader())!
+    const waiting = forwardCycle(follower.state.requests!, {
+      clock,
+      leaderInfo: () => ({ holder: leader.leaderInfo().holder }),
+    })
+    const settled = waiting.catch((err: unknown) => err)
+    await clock.waitForSleepers(1)
+    clock.advance(FORWARD_WAIT_MS)
+    expect(await settled).toMatchObject({
+      code: 'ERR_API_UNAVAILABLE',
+      data: { reason: 'forward-timeout', leader: { address: leader.leaderInfo().holder?.address } },
+    })
+    expect(await follower.state.requests!.fetchPending()).toBeDefined()
   })
 })
