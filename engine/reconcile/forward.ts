@@ -7,6 +7,7 @@
 import type { Clock } from '../core/clock.js'
 import { EngineError } from '../core/errors.js'
 import type { CycleResult } from './cycle.js'
+import type { Leadership, ReconcileLogger } from './reconciler-deps.js'
 import type { AnsweringLeader, CycleRequests, NowResult } from './state-store.js'
 
 /** How often the leader looks for forwarded requests. */
@@ -19,7 +20,13 @@ export const FORWARD_WAIT_MS = 120_000
 /** Follower side: records a request and resolves with the leader's answer. */
 export async function forwardCycle(
   requests: CycleRequests,
-  deps: { readonly clock: Clock; readonly leaderInfo: () => object | undefined; readonly waitMs?: number },
+  deps: {
+    readonly clock: Clock
+    readonly leaderInfo: () => object | undefined
+    readonly waitMs?: number
+    /** The server stopping: stop waiting. */
+    readonly signal?: AbortSignal
+  },
 ): Promise<NowResult> {
   const seq = await requests.request()
   const deadlineMs = deps.clock.now() + (deps.waitMs ?? FORWARD_WAIT_MS)
@@ -27,7 +34,7 @@ export async function forwardCycle(
     const answer = await requests.fetchAnswer(seq)
     if (answer) return answer
     if (deps.clock.now() >= deadlineMs) throw noAnswer(seq, deps.leaderInfo())
-    await deps.clock.sleep(ANSWER_POLL_MS)
+    await deps.clock.sleep(ANSWER_POLL_MS, deps.signal)
   }
 }
 
@@ -55,12 +62,10 @@ function noAnswer(seq: number, info: object | undefined): EngineError {
 
 export interface ServeDeps {
   readonly clock: Clock
-  readonly isLeader: () => boolean
+  readonly leadership: Leadership
   /** Runs (or joins) a cycle of the local loop. */
   readonly runCycle: (trigger: string) => Promise<CycleResult>
-  /** This replica, as the answer names it. */
-  readonly answeredBy: () => AnsweringLeader
-  readonly onError: (err: unknown) => void
+  readonly logger: Pick<ReconcileLogger, 'warn'>
 }
 
 /** Leader side: until `signal` aborts, answers pending requests with one cycle each poll. */
@@ -75,16 +80,18 @@ export async function serveForwardedCycles(
     } catch {
       return
     }
-    if (!deps.isLeader()) continue
+    if (!deps.leadership.isLeader()) continue
     try {
       const upTo = await requests.fetchPending()
-      if (upTo === undefined) continue
+      // a trigger after the loop stopped would never resolve
+      if (upTo === undefined || signal.aborted) continue
       const result = await deps.runCycle('forwarded')
       // stopping: leave the request to the next leader rather than answer "skipped"
       if (signal.aborted) return
-      await requests.answer(upTo, { ...result, forwardedTo: deps.answeredBy() })
+      await requests.answer(upTo, { ...result, forwardedTo: answeringLeader(deps.leadership.leaderInfo?.()) })
     } catch (err) {
-      deps.onError(err) // fenced or unreachable: the request stays pending for whoever leads
+      // fenced or unreachable: the request stays pending for whoever leads
+      deps.logger.warn({ err: (err as Error).message }, 'cannot answer a forwarded reconcile')
     }
   }
 }

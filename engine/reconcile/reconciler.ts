@@ -7,7 +7,7 @@ import { EngineError } from '../core/errors.js'
 import type { ReconcileControl } from './control.js'
 import { ReconcileCycle, type CycleResult } from './cycle.js'
 import { toReconcileError } from './errors.js'
-import { answeringLeader, forwardCycle, serveForwardedCycles } from './forward.js'
+import { forwardCycle, serveForwardedCycles } from './forward.js'
 import { ReconcileLoop } from './loop.js'
 import { replicaView, type ReconcilerDeps, type ReconcileSettings } from './reconciler-deps.js'
 import { isSuccess, logLine, nextStatus, recordMetrics } from './record.js'
@@ -32,6 +32,8 @@ export class Reconciler implements ReconcileControl {
   private writing: Promise<void> = Promise.resolve()
   private writtenKey = ''
   private succeeded = false
+  /** Aborts when the server stops (ends a follower's wait for a forwarded cycle). */
+  private stopping: AbortSignal | undefined
   /** The cycle's memory is this replica's own since it last became leader (else: restore it first). */
   private restoredAsLeader = false
 
@@ -66,6 +68,7 @@ export class Reconciler implements ReconcileControl {
 
   /** Runs the loop until `signal` aborts (returns at once without a source). */
   async run(signal: AbortSignal): Promise<void> {
+    this.stopping = signal
     // a replica that just became leader reconciles at once instead of waiting for the interval
     const off = this.deps.leadership.onChange?.((leader) => {
       this.restoredAsLeader = false
@@ -75,18 +78,7 @@ export class Reconciler implements ReconcileControl {
     const loop = this.loop
     const serving =
       requests && loop
-        ? serveForwardedCycles(
-            requests,
-            {
-              clock: this.deps.clock,
-              isLeader: () => this.deps.leadership.isLeader(),
-              runCycle: (trigger) => loop.trigger(trigger),
-              answeredBy: () => answeringLeader(this.deps.leadership.leaderInfo?.()),
-              onError: (err) =>
-                this.deps.logger.warn({ err: (err as Error).message }, 'cannot answer a forwarded reconcile'),
-            },
-            signal,
-          )
+        ? serveForwardedCycles(requests, { ...this.deps, runCycle: (t) => loop.trigger(t) }, signal)
         : undefined
     try {
       if (loop) await loop.run(signal)
@@ -158,6 +150,7 @@ export class Reconciler implements ReconcileControl {
       return forwardCycle(requests, {
         clock: this.deps.clock,
         leaderInfo: () => this.deps.leadership.leaderInfo?.(),
+        ...(this.stopping ? { signal: this.stopping } : {}),
       })
     }
     return this.loop.trigger(trigger)
