@@ -14,8 +14,10 @@ import { openPostgresForeignBundleStore } from '../store/postgres/foreign-bundle
 import { openPostgresNodeStore } from '../store/postgres/nodes.js'
 import { connectPostgresStore } from '../store/postgres-store.js'
 import type { RegistrationStore } from '../store/registration-store.js'
+import type { ReconcileStateStore } from '../reconcile/state-store.js'
 import { createLeaderElector, type LeaderElector } from './leader-elector.js'
 import { hasSharedCa, openSharedCa, type SharedCaParams } from './shared-ca.js'
+import { createSharedReconcileState } from './shared-reconcile-state.js'
 import { readKeyEncryptionKey } from './shared-ca-storage.js'
 
 /** The store-side parts of a server replica. */
@@ -28,6 +30,8 @@ export interface ServerBackend {
   readonly leadership: LeaderElector
   /** The store the reconcile loop commits through: refused once this replica stops leading. */
   readonly reconcileStore: RegistrationStore
+  /** The reconcile status and suspend flag every replica reads; the leader writes the status. */
+  readonly reconcileState: ReconcileStateStore
   /** Stops the elector (releasing the lock) and closes the stores. */
   close(): Promise<void>
 }
@@ -97,6 +101,11 @@ export async function openPostgresServerBackend(p: PostgresServerParams): Promis
       ...(p.caOptions ? { options: p.caOptions } : {}),
     })
     await ca.rotate()
+    const reconcileState = createSharedReconcileState({
+      db: store.db,
+      epoch: () => elector.epoch,
+      clock: p.clock,
+    })
     return {
       store,
       nodes,
@@ -104,6 +113,7 @@ export async function openPostgresServerBackend(p: PostgresServerParams): Promis
       ca,
       leadership: elector,
       reconcileStore: elector.fence(store),
+      reconcileState,
       close,
     }
   } catch (err) {

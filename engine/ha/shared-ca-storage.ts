@@ -15,12 +15,9 @@ import {
 } from '../ca/key-manager.js'
 import { EngineError } from '../core/errors.js'
 import type { Random } from '../core/random.js'
-import { checkFence, writeMeta } from '../store/postgres/commit.js'
+import { writeMeta } from '../store/postgres/commit.js'
 import type { PostgresDatabase } from '../store/postgres/database.js'
-import { StoreFencedError } from '../store/postgres/fencing.js'
-
-/** The current leader epoch, or undefined when this replica does not lead. */
-export type EpochSource = () => number | undefined
+import { fencedWrite, type EpochSource } from './fenced-write.js'
 
 const JOURNAL_KEY = 'ca.journal'
 const KEY_PREFIX = 'ca.key.'
@@ -42,20 +39,6 @@ export function readKeyEncryptionKey(path: string): Buffer {
       data: { op: 'load', key: 'kek', path },
     })
   return createHash('sha256').update(`sigil-ca-kek\n${trimmed}`).digest()
-}
-
-/** Writes `fn`'s changes only while `epoch()` is the recorded leader epoch. */
-async function fencedWrite(
-  db: PostgresDatabase,
-  epoch: EpochSource,
-  fn: (c: Parameters<Parameters<PostgresDatabase['transaction']>[0]>[0]) => Promise<void>,
-): Promise<void> {
-  const current = epoch()
-  if (current === undefined) throw new StoreFencedError(0, -1)
-  await db.transaction(async (c) => {
-    await checkFence(c, current)
-    await fn(c)
-  })
 }
 
 /** The CA journal as one `meta` row. */

@@ -15,11 +15,8 @@ import type { Random } from '../core/random.js'
 import { parseTrustDomain } from '../core/spiffe-id.js'
 import type { PostgresDatabase } from '../store/postgres/database.js'
 import type { Leadership } from './leadership.js'
-import {
-  createPostgresJournalStore,
-  createPostgresKeyManager,
-  type EpochSource,
-} from './shared-ca-storage.js'
+import type { EpochSource } from './fenced-write.js'
+import { createPostgresJournalStore, createPostgresKeyManager } from './shared-ca-storage.js'
 
 export interface SharedCaParams {
   readonly db: PostgresDatabase

@@ -4,7 +4,7 @@
  * protocol as the store methods (store/admin-client-store.ts): `POST /v1/<method>` with `{"args": [...]}`.
  */
 import { callAdmin } from '../store/admin-client-store.js'
-import type { CycleResult } from './cycle.js'
+import type { NowResult } from './state-store.js'
 import type { ReconcileStatus } from './status.js'
 
 /** The operations the admin socket and the webhook reach. */
@@ -12,8 +12,8 @@ export interface ReconcileControl {
   status(): Promise<ReconcileStatus>
   suspend(actor: string, reason?: string): Promise<ReconcileStatus>
   resume(actor: string): Promise<ReconcileStatus>
-  /** Runs a cycle at once (queued behind a running one) and resolves with its result. */
-  now(trigger?: string): Promise<CycleResult>
+  /** Runs a cycle at once (queued behind a running one; on a follower, by the leader) and resolves with its result. */
+  now(trigger?: string): Promise<NowResult>
 }
 
 export const RECONCILE_METHODS = [

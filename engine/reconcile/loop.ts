@@ -64,6 +64,8 @@ export class ReconcileLoop<R> {
 
   /** Waits one interval with jitter; false when woken early (trigger or stop). */
   private async sleep(signal: AbortSignal): Promise<boolean> {
+    // stopped during the cycle: an abort listener added now would never fire
+    if (signal.aborted) return false
     const jitter = this.deps.jitter ?? 0.1
     const delayMs = Math.round(this.deps.intervalMs * (1 + jitter * this.deps.random.unit()))
     const wake = new AbortController()

@@ -13,6 +13,7 @@ import { createGitReader } from './git-reader.js'
 import { startHttpEndpoint, type HttpEndpoint, type HttpEndpointOptions } from './http-server.js'
 import type { ServerMetrics } from './metrics.js'
 import { openReconciler, type Leadership, type ReconcileLogger, type Reconciler } from './reconciler.js'
+import { fileReconcileState, type ReconcileStateStore } from './state-store.js'
 
 export interface ReconcileRuntimeOptions {
   readonly dataDir: string
@@ -25,6 +26,8 @@ export interface ReconcileRuntimeOptions {
   readonly logger: ReconcileLogger
   readonly metrics: ServerMetrics
   readonly leadership: Leadership
+  /** Where status and suspend live; default: files in `dataDir` (one server). */
+  readonly reconcileState?: ReconcileStateStore
   readonly sigilVersion: string
   readonly onApplied: () => void
   /** More routes on the HTTP endpoint (the authz API). */
@@ -64,7 +67,7 @@ export async function startReconcileRuntime(options: ReconcileRuntimeOptions): P
       random: options.random,
       logger,
       store,
-      dataDir: options.dataDir,
+      state: options.reconcileState ?? fileReconcileState(options.dataDir),
       metrics,
       leadership: options.leadership,
       ...(git

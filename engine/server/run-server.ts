@@ -30,6 +30,7 @@ import { createServerMetrics, type ServerMetrics } from '../reconcile/metrics.js
 import { alwaysLeader, type Leadership, type Reconciler } from '../reconcile/reconciler.js'
 import { startReconcileRuntime } from '../reconcile/runtime.js'
 import type { ForeignBundleStore } from '../store/foreign-bundle-store.js'
+import type { ReconcileStateStore } from '../reconcile/state-store.js'
 import type { NodeStore } from '../store/node-store.js'
 import type { RegistrationStore } from '../store/registration-store.js'
 import { openSqliteForeignBundleStore } from '../store/sqlite-foreign-bundles.js'
@@ -105,6 +106,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
     let ca: CertificateAuthority
     let leadership: ReplicaLeadership = singleServerLeadership
     let reconcileStore: RegistrationStore
+    let reconcileState: ReconcileStateStore | undefined // PostgreSQL: shared by the replicas
     if (config.store !== undefined && config.ha) {
       // PostgreSQL replicas: shared store and CA, one elected leader (docs/ha.md)
       const backend = await openPostgresServerBackend({
@@ -120,7 +122,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
         logger,
       })
       cleanup.push(() => backend.close())
-      ;({ store, nodes, foreignBundles, ca, leadership, reconcileStore } = backend)
+      ;({ store, nodes, foreignBundles, ca, leadership, reconcileStore, reconcileState } = backend)
     } else {
       const dbPath = join(config.dataDir, 'sigil.db')
       const sqlite = openSqliteStore(dbPath, { clock, random }, { create: true })
@@ -236,6 +238,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
       logger,
       metrics,
       store: reconcileStore,
+      ...(reconcileState ? { reconcileState } : {}),
       // both must agree: the injected check (tests, main) and this replica's election on PostgreSQL
       leadership: {
         isLeader,

@@ -23,8 +23,8 @@ import {
   type ForeignBundleVersion,
 } from './foreign-bundle-store.js'
 
-/** Schema version that created the foreign bundle tables (migrations/004-foreign-bundles.ts). */
-export const FOREIGN_BUNDLES_SCHEMA_VERSION = 4
+/** Schema version that created the foreign bundle tables (migrations/005-foreign-bundles.ts). */
+export const FOREIGN_BUNDLES_SCHEMA_VERSION = 5
 
 const UPSERT = `INSERT OR REPLACE INTO foreign_bundles (${FOREIGN_BUNDLE_COLUMNS.join(', ')}) VALUES (${FOREIGN_BUNDLE_COLUMNS.map(() => '?').join(', ')})`
 

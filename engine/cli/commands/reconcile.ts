@@ -3,7 +3,7 @@ import type { Command } from 'commander'
 import { isEngineError } from '../../core/errors.js'
 import { systemClock } from '../../platform/system-clock.js'
 import { callReconcile } from '../../reconcile/control.js'
-import type { CycleResult } from '../../reconcile/cycle.js'
+import type { NowResult } from '../../reconcile/state-store.js'
 import { writeSuspendFile, type ReconcileStatus } from '../../reconcile/status.js'
 import { action } from '../action.js'
 import { CliExit, EXIT } from '../exit.js'
@@ -46,7 +46,15 @@ async function setSuspended(flags: ControlFlags, suspended: boolean): Promise<nu
   return EXIT.ok
 }
 
-function describe(result: CycleResult): string {
+/** `Forwarded to the leader host-b 10.0.0.2:8081 (epoch 3): ` when a follower passed the request on. */
+function forwardedPrefix(result: NowResult): string {
+  const to = result.forwardedTo
+  if (!to) return ''
+  const who = [to.hostname, to.address].filter(Boolean).join(' ')
+  return `Forwarded to the leader${who ? ` ${who}` : ''}${to.epoch !== undefined ? ` (epoch ${to.epoch})` : ''}: `
+}
+
+function describe(result: NowResult): string {
   const commit = result.commit ? ` commit ${result.commit.slice(0, 12)}` : ''
   const c = result.changes
   const changes = c ? ` (${c.create} created, ${c.update} updated, ${c.delete} deleted)` : ''
@@ -68,14 +76,14 @@ function describe(result: CycleResult): string {
 }
 
 async function runNow(flags: ControlFlags): Promise<number> {
-  let result: CycleResult
+  let result: NowResult
   try {
-    result = await callReconcile<CycleResult>(adminSocketOf(flags), 'reconcileNow')
+    result = await callReconcile<NowResult>(adminSocketOf(flags), 'reconcileNow')
   } catch (err) {
     if (noServer(err)) throw new CliExit(EXIT.failure, `no sigil server answers on ${adminSocketOf(flags)}`)
     throw err
   }
-  process.stdout.write(describe(result) + '\n')
+  process.stdout.write(forwardedPrefix(result) + describe(result) + '\n')
   return result.result === 'failed' || result.result === 'refused' ? EXIT.failure : EXIT.ok
 }
 

@@ -2,7 +2,8 @@ import type { Migration } from '../../migrations/index.js'
 import { PG_MIGRATION_001_INITIAL } from './001-initial.js'
 import { PG_MIGRATION_002_NODES } from './002-nodes.js'
 import { PG_MIGRATION_003_REVOCATIONS } from './003-revocations.js'
-import { PG_MIGRATION_004_FOREIGN_BUNDLES } from './004-foreign-bundles.js'
+import { PG_MIGRATION_004_RECONCILE_STATUS } from './004-reconcile-status.js'
+import { PG_MIGRATION_005_FOREIGN_BUNDLES } from './005-foreign-bundles.js'
 
 /**
  * Every PostgreSQL migration, in order, with the version numbers and meaning of the SQLite ones
@@ -13,5 +14,6 @@ export const PG_MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial', sql: PG_MIGRATION_001_INITIAL },
   { version: 2, name: 'nodes', sql: PG_MIGRATION_002_NODES },
   { version: 3, name: 'revocations', sql: PG_MIGRATION_003_REVOCATIONS },
-  { version: 4, name: 'foreign-bundles', sql: PG_MIGRATION_004_FOREIGN_BUNDLES },
+  { version: 4, name: 'reconcile-status', sql: PG_MIGRATION_004_RECONCILE_STATUS },
+  { version: 5, name: 'foreign-bundles', sql: PG_MIGRATION_005_FOREIGN_BUNDLES },
 ]

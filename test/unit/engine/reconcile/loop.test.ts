@@ -122,4 +122,24 @@ describe('reconcile loop', () => {
     await done
     expect(await waiting).toBe(-1)
   })
+
+  it('stops after the running cycle when stopped during it, without waiting an interval', async () => {
+    const clock = new FakeClock()
+    const runner = gatedRunner()
+    const loop = new ReconcileLoop({
+      clock,
+      random: seededRandom(),
+      intervalMs: MINUTE,
+      runCycle: runner.runCycle,
+      stopped: 0,
+    })
+    const stop = new AbortController()
+    const done = loop.run(stop.signal)
+    await expect.poll(() => runner.started).toEqual(['start'])
+    stop.abort()
+    runner.finish()
+    await done
+    expect(clock.sleeperCount).toBe(0)
+    expect(loop.completed).toBe(1)
+  })
 })

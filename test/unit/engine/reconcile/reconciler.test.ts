@@ -8,6 +8,7 @@ import {
   type Leadership,
   type ReconcileSettings,
 } from '../../../../engine/reconcile/reconciler.js'
+import { fileReconcileState } from '../../../../engine/reconcile/state-store.js'
 import { readStatusFile } from '../../../../engine/reconcile/status.js'
 import { silentLogger } from '../../../../engine/platform/logger.js'
 import type { RegistrationStore } from '../../../../engine/store/registration-store.js'
@@ -31,7 +32,12 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-function open(remote: Remote, settings: Partial<ReconcileSettings> = {}, leadership?: Leadership) {
+function open(
+  remote: Remote,
+  settings: Partial<ReconcileSettings> = {},
+  leadership?: Leadership,
+  cacheName = 'git',
+) {
   const metrics = createServerMetrics()
   let pushes = 0
   const reconciler = openReconciler(
@@ -41,10 +47,10 @@ function open(remote: Remote, settings: Partial<ReconcileSettings> = {}, leaders
       random: seededRandom(),
       logger: silentLogger(),
       store,
-      dataDir: dir,
+      state: fileReconcileState(dir),
       metrics,
       leadership: leadership ?? { isLeader: () => true },
-      source: createGitReader({ url: remote.url, cacheDir: join(dir, 'git') }),
+      source: createGitReader({ url: remote.url, cacheDir: join(dir, cacheName) }),
       builtinPolicies: [],
       sigilVersion: 'test',
       onApplied: () => pushes++,
@@ -158,5 +164,48 @@ describe('reconciler', () => {
     expect((await second.status()).lastApplied?.commit).toBe(applied.commit)
     stop2.abort()
     await running
+  })
+
+  it('a replica that becomes leader continues from the stored status, so drift stays drift', async () => {
+    // two replicas, one state store and one registration store; b is a follower from the start
+    const remote = new Remote(identityFiles(2))
+    let bLeads = false
+    const listeners: ((l: boolean) => void)[] = []
+    const b = await open(
+      remote,
+      { mode: 'warn' },
+      {
+        isLeader: () => bLeads,
+        onChange: (fn) => {
+          listeners.push(fn)
+          return () => listeners.splice(listeners.indexOf(fn), 1)
+        },
+      },
+      'git-b',
+    ).reconciler
+    const stopB = new AbortController()
+    const runningB = b.run(stopB.signal)
+    const a = await open(remote, { mode: 'warn' }, undefined, 'git-a').reconciler
+    const stopA = new AbortController()
+    const runningA = a.run(stopA.signal)
+    await a.now() // queued behind the start cycle, which applied
+    const applied = (await a.status()).lastApplied
+    expect(applied?.commit).toBe(remote.head())
+    stopA.abort()
+    await runningA
+    await editOutsideGit(store, (e) => e.name === 'w1', 'changed by hand')
+
+    bLeads = true
+    for (const fn of listeners) fn(true)
+    // without the stored applied commit, b would take the hand edit for Git's and revert it silently
+    expect(await b.now()).toMatchObject({ result: 'drift_reported', drift: { detected: true, total: 1 } })
+    expect((await store.readLiveState()).entries.find((e) => e.name === 'w1')?.hint).toBe('changed by hand')
+    expect(await b.status()).toMatchObject({
+      leader: true,
+      lastApplied: { commit: applied?.commit, atMs: applied?.atMs },
+      drift: { detected: true, total: 1 },
+    })
+    stopB.abort()
+    await runningB
   })
 })

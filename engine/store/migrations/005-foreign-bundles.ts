@@ -1,9 +1,9 @@
 /**
- * Schema v4: foreign bundles fetched from federation partners (engine/federation). Git declares the
+ * Schema v5: foreign bundles fetched from federation partners (engine/federation). Git declares the
  * relationship in `federation_bundles`; these tables hold what the endpoints served. History rows are
  * append-only and pruned to the newest versions per trust domain.
  */
-export const MIGRATION_004_FOREIGN_BUNDLES = `
+export const MIGRATION_005_FOREIGN_BUNDLES = `
 CREATE TABLE foreign_bundles (
   trust_domain         TEXT PRIMARY KEY,
   endpoint_url         TEXT NOT NULL,

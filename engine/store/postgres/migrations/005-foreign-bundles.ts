@@ -1,5 +1,5 @@
-/** Schema v4 on PostgreSQL: fetched foreign bundles, as the SQLite v4 (../../migrations/004-foreign-bundles.ts). */
-export const PG_MIGRATION_004_FOREIGN_BUNDLES = `
+/** Schema v5 on PostgreSQL: fetched foreign bundles, as the SQLite v5 (../../migrations/005-foreign-bundles.ts). */
+export const PG_MIGRATION_005_FOREIGN_BUNDLES = `
 CREATE TABLE foreign_bundles (
   trust_domain         TEXT COLLATE "C" PRIMARY KEY,
   endpoint_url         TEXT NOT NULL,
