@@ -5,11 +5,12 @@
  */
 import { join } from 'node:path'
 import type { TrustBundle } from '../ca/bundle.js'
-import type { KeySource } from '../ca/key-manager.js'
+import type { KeyManager } from '../ca/key-manager.js'
 import type { Clock } from '../core/clock.js'
 import type { Random } from '../core/random.js'
 import type { RegistrationStore } from '../store/registration-store.js'
 import { createAccessTokenSigner } from './access-token.js'
+import { accessTokenKid, loadAccessTokenKey } from './access-token-key.js'
 import { createAuthorizer, type Authorizer } from './authorizer.js'
 import { createDecisionLog, DECISIONS_FILE, type DecisionLog } from './decision-log.js'
 import { startAuthzGrpc, type AuthzGrpcServer } from './grpc-api.js'
@@ -27,7 +28,10 @@ export interface AuthzServiceOptions {
   readonly ca: { readonly trustDomain: string; bundle(): TrustBundle }
   readonly clock: Clock
   readonly random: Random
-  readonly keySource: KeySource
+  /** Where the access-token key is kept (the CA's key manager); shared by HA replicas. */
+  readonly keys: KeyManager
+  /** May this replica create the key when it is missing (the leader)? */
+  readonly canCreateKey: () => boolean
   readonly logger: {
     info(obj: object, msg: string): void
     warn(obj: object, msg: string): void
@@ -65,9 +69,8 @@ export async function startAuthzService(options: AuthzServiceOptions): Promise<A
   const { clock, logger, config = {} } = options
   const decisions = createDecisionLog({ path: join(options.dataDir, DECISIONS_FILE), clock })
   const authorizer = await createAuthorizer({ store: options.store, clock, onDecision: decisions.record })
-  const key = await options.keySource.generate('ec-p256')
-  const kid = Buffer.from(options.random.bytes(12)).toString('base64url')
-  const signer = createAccessTokenSigner({ kid, privateKey: key })
+  const key = await loadAccessTokenKey(options.keys, { clock, canCreate: options.canCreateKey })
+  const signer = createAccessTokenSigner({ kid: accessTokenKid(key), privateKey: key.privateKey })
   const trustDomain = options.ca.trustDomain
   const urls = { issuer: '', tokenEndpointAudience: '', authorizeAudience: '' }
   const setEndpoint = (host: string, port: number) => {

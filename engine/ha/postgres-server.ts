@@ -4,7 +4,7 @@
  */
 import { hostname } from 'node:os'
 import type { CertificateAuthority } from '../ca/certificate-authority.js'
-import type { KeySource } from '../ca/key-manager.js'
+import type { KeyManager, KeySource } from '../ca/key-manager.js'
 import type { Clock } from '../core/clock.js'
 import { EngineError } from '../core/errors.js'
 import type { Random } from '../core/random.js'
@@ -18,7 +18,7 @@ import type { ReconcileStateStore } from '../reconcile/state-store.js'
 import { createLeaderElector, type LeaderElector } from './leader-elector.js'
 import { hasSharedCa, openSharedCa, type SharedCaParams } from './shared-ca.js'
 import { createSharedReconcileState } from './shared-reconcile-state.js'
-import { readKeyEncryptionKey } from './shared-ca-storage.js'
+import { createPostgresKeyManager, readKeyEncryptionKey } from './shared-ca-storage.js'
 
 /** The store-side parts of a server replica. */
 export interface ServerBackend {
@@ -27,6 +27,8 @@ export interface ServerBackend {
   /** Fetched foreign bundles (federation), shared by the replicas. */
   readonly foreignBundles: ForeignBundleStore
   readonly ca: CertificateAuthority
+  /** The shared CA's key manager (sealed keys), for other server keys such as the access-token key. */
+  readonly keys: KeyManager
   readonly leadership: LeaderElector
   /** The store the reconcile loop commits through: refused once this replica stops leading. */
   readonly reconcileStore: RegistrationStore
@@ -111,6 +113,13 @@ export async function openPostgresServerBackend(p: PostgresServerParams): Promis
       nodes,
       foreignBundles: openPostgresForeignBundleStore(store.db),
       ca,
+      keys: createPostgresKeyManager({
+        db: store.db,
+        epoch: () => elector.epoch,
+        kek,
+        random: p.random,
+        ...(p.keySource ? { keySource: p.keySource } : {}),
+      }),
       leadership: elector,
       reconcileStore: elector.fence(store),
       reconcileState,

@@ -21,7 +21,8 @@ import { singleServerLeadership, type Leadership as ReplicaLeadership } from '..
 import { openPostgresServerBackend } from '../ha/postgres-server.js'
 import { createFederationMetrics } from '../federation/metrics.js'
 import { startFederation, type FederationRuntime } from '../federation/start-federation.js'
-import { systemKeySource, type KeySource } from '../ca/key-manager.js'
+import type { KeyManager, KeySource } from '../ca/key-manager.js'
+import { createDiskKeyManager } from '../ca/disk-key-manager.js'
 import { DAY_MS, type Clock } from '../core/clock.js'
 import { EngineError } from '../core/errors.js'
 import type { Random } from '../core/random.js'
@@ -104,6 +105,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
     let nodes: NodeStore
     let foreignBundles: ForeignBundleStore
     let ca: CertificateAuthority
+    let keys: KeyManager
     let leadership: ReplicaLeadership = singleServerLeadership
     let reconcileStore: RegistrationStore
     let reconcileState: ReconcileStateStore | undefined // PostgreSQL: shared by the replicas
@@ -122,7 +124,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
         logger,
       })
       cleanup.push(() => backend.close())
-      ;({ store, nodes, foreignBundles, ca, leadership, reconcileStore, reconcileState } = backend)
+      ;({ store, nodes, foreignBundles, ca, keys, leadership, reconcileStore, reconcileState } = backend)
     } else {
       const dbPath = join(config.dataDir, 'sigil.db')
       const sqlite = openSqliteStore(dbPath, { clock, random }, { create: true })
@@ -133,6 +135,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
       cleanup.push(() => sqliteNodes.close())
       const sqliteBundles = openSqliteForeignBundleStore(dbPath)
       foreignBundles = sqliteBundles
+      keys = createDiskKeyManager(join(config.dataDir, 'keys'), deps.keySource)
       cleanup.push(() => sqliteBundles.close())
       ca = await openDataDirCa({
         dataDir: config.dataDir,
@@ -223,7 +226,8 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
       ca,
       clock,
       random,
-      keySource: deps.keySource ?? systemKeySource,
+      keys,
+      canCreateKey: isLeader,
       logger,
       ...(config.authz ? { config: config.authz } : {}),
     })

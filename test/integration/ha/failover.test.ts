@@ -33,7 +33,7 @@ suite(title, () => {
   const replicas: Replica[] = []
 
   const start = async (name: string): Promise<Replica> => {
-    const replica = await startReplica(dir, name, url)
+    const replica = await startReplica(dir, name, url, 'httpListen: 127.0.0.1:0')
     replicas.push(replica)
     return replica
   }
@@ -64,6 +64,11 @@ suite(title, () => {
     expect(readFileSync(join(b.dataDir, 'bundle.pem'), 'utf8')).toBe(
       readFileSync(join(a.dataDir, 'bundle.pem'), 'utf8'),
     )
+    // one access-token key for both: a token from either verifies through either's JWKS
+    const jwks = async (r: Replica) => (await fetch(`http://127.0.0.1:${r.httpPort}/oauth2/jwks`)).json()
+    const jwksA = (await jwks(a)) as { keys: unknown[] }
+    expect(jwksA.keys).toHaveLength(1)
+    expect(await jwks(b)).toEqual(jwksA)
     const admin = openAdminClientStore(`unix://${join(a.dataDir, 'admin', 'admin.sock')}`)
     const t1 = await admin.createJoinToken({ ttlMs: 600_000, agentName: 'host-1', actor: 'test' })
     const t2 = await admin.createJoinToken({ ttlMs: 600_000, agentName: 'host-2', actor: 'test' })

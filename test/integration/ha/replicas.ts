@@ -11,6 +11,8 @@ export interface Replica {
   readonly dataDir: string
   readonly adminSocket: string
   readonly port: number
+  /** Port of the HTTP endpoint, when `httpListen` is in `extraConfig`. */
+  readonly httpPort?: number
   readonly stderr: () => string
 }
 
@@ -71,7 +73,15 @@ export async function startReplica(
     },
     60_000,
   )
-  return { child, dataDir, adminSocket: join(dataDir, 'admin', 'admin.sock'), port, stderr: () => err }
+  const http = /http endpoint on 127\.0\.0\.1:(\d+)/.exec(out)
+  return {
+    child,
+    dataDir,
+    adminSocket: join(dataDir, 'admin', 'admin.sock'),
+    port,
+    ...(http ? { httpPort: Number(http[1]) } : {}),
+    stderr: () => err,
+  }
 }
 
 /** The leader recorded in the database at `url`. */
