@@ -46,3 +46,18 @@ export function historyText(trustDomain: string, versions: readonly ForeignBundl
     )
     .join('')
 }
+
+/** The federation lines of `sigil status`: how many relationships, and each failing one. */
+export function federationStatusText(views: readonly RelationshipView[]): string {
+  const failing = views.filter((v) => v.lastError !== '')
+  return (
+    `federation: ${plural(views.length, 'relationship')}, ${failing.length} failing\n` +
+    failing
+      .map(
+        (v) =>
+          `  ${v.trustDomain}  ${v.consecutiveFailures} failed fetches; delivering ${v.delivering}` +
+          ` (sequence ${v.sequence ?? '-'}); last success ${iso(v.lastSuccessAtMs)}\n    ${v.lastError}\n`,
+      )
+      .join('')
+  )
+}

@@ -4,7 +4,10 @@ import { type Command, Option } from 'commander'
 import { cryptoRandom } from '../../platform/crypto-random.js'
 import { systemClock } from '../../platform/system-clock.js'
 import { readStatusView, renderStatusText } from '../../reconcile/status-view.js'
+import { adminFederationControl } from '../../federation/control.js'
+import type { RelationshipView } from '../../federation/relationships.js'
 import { action } from '../action.js'
+import { federationStatusText } from '../federation-view.js'
 import { EXIT } from '../exit.js'
 import { dataDirOf } from '../store-options.js'
 import {
@@ -35,10 +38,21 @@ async function runStatus(flags: StatusFlags): Promise<number> {
     (await readRevocationsFromSocket(adminSocketOf(flags))) ??
     (await readRevocationsFromFile(join(dataDirOf(flags), 'sigil.db')))
   const revocations = found && found.length > 0 ? found : undefined
+  // federation relationships of the running server (only when there are some)
+  const relationships = await adminFederationControl(adminSocketOf(flags))
+    .list()
+    .catch((): readonly RelationshipView[] => [])
+  const federation = relationships.length > 0 ? relationships : undefined
   process.stdout.write(
     flags.format === 'json'
-      ? JSON.stringify(revocations ? { ...view, revocations } : view, null, 2) + '\n'
-      : renderStatusText(view) + (revocations ? revocationStatusText(revocations) : ''),
+      ? JSON.stringify(
+          { ...view, ...(revocations ? { revocations } : {}), ...(federation ? { federation } : {}) },
+          null,
+          2,
+        ) + '\n'
+      : renderStatusText(view) +
+          (revocations ? revocationStatusText(revocations) : '') +
+          (federation ? federationStatusText(federation) : ''),
   )
   return EXIT.ok
 }

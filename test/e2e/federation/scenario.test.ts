@@ -177,6 +177,8 @@ describe('two trust domains federating both ways', () => {
         `${d.td} to fetch ${other.td}'s bundle`,
       )
       expect(rel).toMatchObject({ trustDomain: other.td, lastError: '' })
+      const status = await sigil(['status', '--admin-socket', join(d.dir, 'srv', 'admin', 'admin.sock')])
+      expect(status.stdout).toContain('federation: 1 relationship, 0 failing')
     }
   })
 
