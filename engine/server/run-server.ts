@@ -16,13 +16,11 @@ import { RateLimiter } from '../api/rate-limit.js'
 import { startAuthzService, type AuthzService } from '../authz/service.js'
 import { encodeBundlePem } from '../ca/bundle.js'
 import type { CertificateAuthority } from '../ca/certificate-authority.js'
-import { openDataDirCa } from '../ca/data-dir-ca.js'
-import { singleServerLeadership, type Leadership as ReplicaLeadership } from '../ha/leadership.js'
+import type { Leadership as ReplicaLeadership } from '../ha/leadership.js'
 import { openPostgresServerBackend } from '../ha/postgres-server.js'
 import { createFederationMetrics } from '../federation/metrics.js'
 import { startFederation, type FederationRuntime } from '../federation/start-federation.js'
-import type { KeyManager, KeySource } from '../ca/key-manager.js'
-import { createDiskKeyManager } from '../ca/disk-key-manager.js'
+import type { KeySource } from '../ca/key-manager.js'
 import { DAY_MS, type Clock } from '../core/clock.js'
 import { EngineError } from '../core/errors.js'
 import type { Random } from '../core/random.js'
@@ -30,14 +28,9 @@ import { SIGIL_VERSION } from '../cli/version.js'
 import { createServerMetrics, type ServerMetrics } from '../reconcile/metrics.js'
 import { alwaysLeader, type Leadership, type Reconciler } from '../reconcile/reconciler.js'
 import { startReconcileRuntime } from '../reconcile/runtime.js'
-import type { ForeignBundleStore } from '../store/foreign-bundle-store.js'
-import type { ReconcileStateStore } from '../reconcile/state-store.js'
-import type { NodeStore } from '../store/node-store.js'
 import type { RegistrationStore } from '../store/registration-store.js'
-import { openSqliteForeignBundleStore } from '../store/sqlite-foreign-bundles.js'
-import { openSqliteNodeStore } from '../store/sqlite-nodes.js'
-import { openSqliteStore } from '../store/sqlite-store.js'
 import type { ServerConfig } from './config.js'
+import { openSqliteServerBackend } from './sqlite-backend.js'
 
 export interface ServerDeps {
   readonly clock: Clock
@@ -101,51 +94,32 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
       ...(config.caKeyType ? { keyType: config.caKeyType } : {}),
       ...(config.jwtIssuer ? { jwtIssuer: config.jwtIssuer } : {}),
     }
-    let store: RegistrationStore
-    let nodes: NodeStore
-    let foreignBundles: ForeignBundleStore
-    let ca: CertificateAuthority
-    let keys: KeyManager
-    let leadership: ReplicaLeadership = singleServerLeadership
-    let reconcileStore: RegistrationStore
-    let reconcileState: ReconcileStateStore | undefined // PostgreSQL: shared by the replicas
-    if (config.store !== undefined && config.ha) {
-      // PostgreSQL replicas: shared store and CA, one elected leader (docs/ha.md)
-      const backend = await openPostgresServerBackend({
-        url: config.store,
-        caKeyFile: config.ha.caKeyFile,
-        electionRetryMs: config.ha.electionRetryMs,
-        ...(config.trustDomain ? { trustDomain: config.trustDomain } : {}),
-        address: `${config.listenHost}:${config.listenPort}`,
-        clock,
-        random,
-        ...(deps.keySource ? { keySource: deps.keySource } : {}),
-        caOptions,
-        logger,
-      })
-      cleanup.push(() => backend.close())
-      ;({ store, nodes, foreignBundles, ca, keys, leadership, reconcileStore, reconcileState } = backend)
-    } else {
-      const dbPath = join(config.dataDir, 'sigil.db')
-      const sqlite = openSqliteStore(dbPath, { clock, random }, { create: true })
-      store = reconcileStore = sqlite
-      cleanup.push(() => sqlite.close())
-      const sqliteNodes = openSqliteNodeStore(dbPath)
-      nodes = sqliteNodes
-      cleanup.push(() => sqliteNodes.close())
-      const sqliteBundles = openSqliteForeignBundleStore(dbPath)
-      foreignBundles = sqliteBundles
-      keys = createDiskKeyManager(join(config.dataDir, 'keys'), deps.keySource)
-      cleanup.push(() => sqliteBundles.close())
-      ca = await openDataDirCa({
-        dataDir: config.dataDir,
-        ...(config.trustDomain ? { trustDomain: config.trustDomain } : {}),
-        clock,
-        random,
-        ...(deps.keySource ? { keySource: deps.keySource } : {}),
-        options: caOptions,
-      })
-    }
+    const backend =
+      config.store !== undefined && config.ha
+        ? // PostgreSQL replicas: shared store and CA, one elected leader (docs/ha.md)
+          await openPostgresServerBackend({
+            url: config.store,
+            caKeyFile: config.ha.caKeyFile,
+            electionRetryMs: config.ha.electionRetryMs,
+            ...(config.trustDomain ? { trustDomain: config.trustDomain } : {}),
+            address: `${config.listenHost}:${config.listenPort}`,
+            clock,
+            random,
+            ...(deps.keySource ? { keySource: deps.keySource } : {}),
+            caOptions,
+            logger,
+          })
+        : await openSqliteServerBackend({
+            dataDir: config.dataDir,
+            ...(config.trustDomain ? { trustDomain: config.trustDomain } : {}),
+            clock,
+            random,
+            ...(deps.keySource ? { keySource: deps.keySource } : {}),
+            caOptions,
+          })
+    cleanup.push(() => backend.close())
+    // reconcileState: shared by PostgreSQL replicas; undefined = files in the data dir (SQLite)
+    const { store, nodes, foreignBundles, ca, keys, leadership, reconcileStore, reconcileState } = backend
     const trustDomain = ca.trustDomain
     const storeTd = (await store.fetchStats('')).trustDomain
     if (storeTd !== '' && storeTd !== trustDomain) {
