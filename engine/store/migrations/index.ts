@@ -1,6 +1,7 @@
 import { MIGRATION_001_INITIAL } from './001-initial.js'
 import { MIGRATION_002_NODES } from './002-nodes.js'
 import { MIGRATION_003_REVOCATIONS } from './003-revocations.js'
+import { MIGRATION_004_ENTRY_CHANGES } from './004-entry-changes.js'
 
 /** One forward-only schema step; `version` is the `PRAGMA user_version` after it ran. */
 export interface Migration {
@@ -17,4 +18,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial', sql: MIGRATION_001_INITIAL },
   { version: 2, name: 'nodes', sql: MIGRATION_002_NODES },
   { version: 3, name: 'revocations', sql: MIGRATION_003_REVOCATIONS },
+  { version: 4, name: 'entry-changes', sql: MIGRATION_004_ENTRY_CHANGES },
 ]

@@ -2,6 +2,7 @@ import type { Migration } from '../../migrations/index.js'
 import { PG_MIGRATION_001_INITIAL } from './001-initial.js'
 import { PG_MIGRATION_002_NODES } from './002-nodes.js'
 import { PG_MIGRATION_003_REVOCATIONS } from './003-revocations.js'
+import { PG_MIGRATION_004_ENTRY_CHANGES } from './004-entry-changes.js'
 
 /**
  * Every PostgreSQL migration, in order, with the version numbers and meaning of the SQLite ones
@@ -12,4 +13,5 @@ export const PG_MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial', sql: PG_MIGRATION_001_INITIAL },
   { version: 2, name: 'nodes', sql: PG_MIGRATION_002_NODES },
   { version: 3, name: 'revocations', sql: PG_MIGRATION_003_REVOCATIONS },
+  { version: 4, name: 'entry-changes', sql: PG_MIGRATION_004_ENTRY_CHANGES },
 ]
