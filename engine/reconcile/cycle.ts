@@ -12,6 +12,7 @@ import type { DesiredState, PolicyObject, SourceSnapshot } from '../model/types.
 import { encodePlan } from '../plan/codec.js'
 import { makePlan } from '../plan/make-plan.js'
 import type { Change, LiveState, Plan } from '../plan/types.js'
+import { LiveStateCache } from '../store/live-state-cache.js'
 import type { RegistrationStore, StoreRevision } from '../store/registration-store.js'
 import { checkRepository } from '../validate/check-repository.js'
 import { describeDrift, driftChanges, withoutChanges } from './drift.js'
@@ -93,6 +94,8 @@ export class ReconcileCycle {
   private appliedSource: { repo: string; path: string } | undefined
   /** Warn mode found drift and left it: the store revision no longer proves the store is in sync. */
   private driftPending: boolean
+  /** The live state of the last plan, caught up with the store's changes instead of read again. */
+  private readonly live: LiveStateCache
 
   constructor(
     private readonly deps: CycleDeps,
@@ -100,6 +103,7 @@ export class ReconcileCycle {
   ) {
     this.applied = restored?.applied
     this.driftPending = restored?.driftPending ?? false
+    this.live = new LiveStateCache(deps.store)
   }
 
   /** The commit in force, if any. */
@@ -136,7 +140,7 @@ export class ReconcileCycle {
     const applied = this.applied
     if ((result.result !== 'failed' && result.result !== 'refused') || !applied) return result
     try {
-      const live = await this.deps.store.readLiveState()
+      const { live } = await this.live.read()
       if (live.lineage !== applied.lineage) return result
       if (live.revision === applied.revision && !this.driftPending) return result
       const desired = await this.desiredOf(applied.commit)
@@ -222,7 +226,7 @@ export class ReconcileCycle {
     warnings: Plan['diagnostics'],
   ): Promise<CycleResult> {
     const { store, clock, mode } = this.deps
-    const live = await store.readLiveState()
+    const { live } = await this.live.read()
     const plan = this.plan(desired, live, snapshot, warnings)
     const drift = await this.findDrift(plan, live, snapshot.commit)
     const toApply = mode === 'apply' ? plan : withoutChanges(plan, drift)

@@ -53,8 +53,8 @@ function mergeEntries(held: readonly LiveEntry[], changes: LiveStateChanges): re
 /** What `LiveStateCache.read` found. */
 export interface CachedLiveState {
   readonly live: LiveState
-  /** The changes from the state the previous read returned; undefined when this read was a full one. */
-  readonly changes?: LiveStateChanges
+  /** How `live` differs from `from`, the state the previous read returned; undefined after a full read. */
+  readonly delta?: { readonly from: LiveState; readonly changes: LiveStateChanges }
 }
 
 /** One reader's live state, kept between reads (SHELL: it reads the store). */
@@ -68,7 +68,10 @@ export class LiveStateCache {
     const held = this.held
     const changes =
       held && (await this.store.readLiveStateChanges({ lineage: held.lineage, revision: held.revision }))
-    const result = held && changes ? { live: applyLiveStateChanges(held, changes), changes } : undefined
+    const result =
+      held && changes
+        ? { live: applyLiveStateChanges(held, changes), delta: { from: held, changes } }
+        : undefined
     const live = result?.live ?? (await this.store.readLiveState())
     this.held = live
     return result ?? { live }
