@@ -6,11 +6,26 @@ import { compileExpression, describeCelError, type PolicyContext } from './cel.j
 import { POLICY_CODES } from './codes.js'
 import { buildRepositoryFacts } from './repository-facts.js'
 
+/** What one expression gave for one object: a bool, a value of another type, or an evaluation error. */
+export type PolicyOutcome = boolean | { readonly type: string } | { readonly error: string }
+
+/**
+ * Outcomes of expressions that do not read `repository`, by object and expression text: they depend
+ * on the object's document alone, so objects of unchanged files keep theirs across runs.
+ */
+export type PolicyMemo = WeakMap<AnyObject, Map<string, PolicyOutcome>>
+
 /** Options of `evaluatePolicies`. */
 export interface EvaluatePoliciesOptions {
   /** User policies and the built-in pack; the desired state's own policies are not added implicitly. */
   readonly policies: readonly PolicyObject[]
   readonly locate: ModelResult['locate']
+  readonly memo?: PolicyMemo
+}
+
+/** Whether an expression can read the `repository` variable (conservative: any mention counts). */
+export function readsRepository(expression: string): boolean {
+  return /\brepository\b/.test(expression)
 }
 
 /**
@@ -21,28 +36,42 @@ export interface EvaluatePoliciesOptions {
 export function evaluatePolicies(desired: DesiredState, options: EvaluatePoliciesOptions): Diagnostic[] {
   const diagnostics: Diagnostic[] = []
   const objects = objectsByKind(desired)
-  let repository: object | undefined
+  let facts: object | undefined
+  const repository = () => (facts ??= buildRepositoryFacts(desired))
   for (const policy of options.policies) {
     const compiled = compileExpression(policy.spec.expression)
     if (!compiled.ok) {
       diagnostics.push(policyProblem(policy, POLICY_CODES.invalidExpression, compiled.reason, options.locate))
       continue
     }
-    repository ??= buildRepositoryFacts(desired)
+    const expression = policy.spec.expression
+    const memo = readsRepository(expression) ? undefined : options.memo
+    const evaluate = (object: AnyObject): PolicyOutcome => {
+      // the facts are built only when an expression reads them
+      const context = {
+        object: object.raw,
+        get repository() {
+          return repository()
+        },
+      }
+      try {
+        const result = compiled.evaluate(context as PolicyContext)
+        return typeof result === 'boolean' ? result : { type: typeof result }
+      } catch (err) {
+        return { error: describeCelError(err) }
+      }
+    }
     const pointer = policyPath(policy)
     const failures = { count: 0, first: '', reason: '', nonBoolean: '' }
     for (const object of candidates(policy, objects)) {
-      const context: PolicyContext = { object: object.raw, repository }
-      let result: unknown
-      try {
-        result = compiled.evaluate(context)
-      } catch (err) {
-        if (failures.count++ === 0) [failures.first, failures.reason] = [ref(object), describeCelError(err)]
-        continue
-      }
-      if (result === true) continue
-      if (result !== false) {
-        failures.nonBoolean ||= `expression returned ${typeof result}, not bool, for ${ref(object)}`
+      const outcome = memo ? remembered(memo, object, expression, evaluate) : evaluate(object)
+      if (outcome === true) continue
+      if (outcome !== false) {
+        if ('error' in outcome) {
+          if (failures.count++ === 0) [failures.first, failures.reason] = [ref(object), outcome.error]
+        } else {
+          failures.nonBoolean ||= `expression returned ${outcome.type}, not bool, for ${ref(object)}`
+        }
         continue
       }
       diagnostics.push({
@@ -67,6 +96,19 @@ export function evaluatePolicies(desired: DesiredState, options: EvaluatePolicie
     }
   }
   return diagnostics
+}
+
+function remembered(
+  memo: PolicyMemo,
+  object: AnyObject,
+  expression: string,
+  evaluate: (object: AnyObject) => PolicyOutcome,
+): PolicyOutcome {
+  let outcomes = memo.get(object)
+  if (!outcomes) memo.set(object, (outcomes = new Map()))
+  let outcome = outcomes.get(expression)
+  if (outcome === undefined) outcomes.set(expression, (outcome = evaluate(object)))
+  return outcome
 }
 
 /** `Kind/name`, the `object` field of diagnostics. */

@@ -14,7 +14,7 @@ import { makePlan } from '../plan/make-plan.js'
 import type { Change, LiveState, Plan } from '../plan/types.js'
 import { LiveStateCache } from '../store/live-state-cache.js'
 import type { RegistrationStore, StoreRevision } from '../store/registration-store.js'
-import { checkRepository } from '../validate/check-repository.js'
+import { checkRepository, RepositoryChecker } from '../validate/check-repository.js'
 import { describeDrift, driftChanges, withoutChanges } from './drift.js'
 import { toReconcileError, lintError } from './errors.js'
 import type { CycleOutcome, DriftChange, ReconcileError } from './status.js'
@@ -96,6 +96,8 @@ export class ReconcileCycle {
   private driftPending: boolean
   /** The live state of the last plan, caught up with the store's changes instead of read again. */
   private readonly live: LiveStateCache
+  /** Lints the source head again with what its unchanged files gave last time. */
+  private readonly checker = new RepositoryChecker()
 
   constructor(
     private readonly deps: CycleDeps,
@@ -188,7 +190,7 @@ export class ReconcileCycle {
 
   private async evaluate(snapshot: SourceSnapshot & { commit: string }): Promise<CycleResult> {
     const { commit } = snapshot
-    const checked = checkRepository(snapshot, {
+    const checked = this.checker.check(snapshot, {
       builtinPolicies: this.deps.builtinPolicies,
       todayMs: this.deps.clock.now(),
     })
@@ -294,7 +296,7 @@ export class ReconcileCycle {
   }
 
   private async desiredOf(commit: string): Promise<DesiredState | undefined> {
-    // re-read rather than kept: holding 100k parsed objects makes every git spawn (a fork) slower
+    // the applied commit, checked on its own: sharing the head's checker would evict the head's files
     try {
       const checked = checkRepository(await this.deps.source.loadCommit(commit), {
         builtinPolicies: this.deps.builtinPolicies,
