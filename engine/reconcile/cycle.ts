@@ -11,6 +11,7 @@ import { isEngineError } from '../core/errors.js'
 import type { DesiredState, PolicyObject, SourceSnapshot } from '../model/types.js'
 import { encodePlan } from '../plan/codec.js'
 import { makePlan } from '../plan/make-plan.js'
+import { PlanMemo } from '../plan/plan-memo.js'
 import type { Change, LiveState, Plan } from '../plan/types.js'
 import { LiveStateCache } from '../store/live-state-cache.js'
 import type { RegistrationStore, StoreRevision } from '../store/registration-store.js'
@@ -98,6 +99,8 @@ export class ReconcileCycle {
   private readonly live: LiveStateCache
   /** Lints the source head again with what its unchanged files gave last time. */
   private readonly checker = new RepositoryChecker()
+  /** Records (and their JSON) of the desired objects the checker kept. */
+  private readonly planMemo = new PlanMemo()
 
   constructor(
     private readonly deps: CycleDeps,
@@ -214,12 +217,13 @@ export class ReconcileCycle {
     snapshot: SourceSnapshot,
     warnings: Plan['diagnostics'],
   ): Plan {
-    return makePlan(desired, live, {
+    const meta = {
       createdAtMs: this.deps.clock.now(),
       sigilVersion: this.deps.sigilVersion,
       source: { repo: snapshot.repo, commit: snapshot.commit ?? '', path: snapshot.path },
       diagnostics: warnings,
-    })
+    }
+    return makePlan(desired, live, meta, this.planMemo)
   }
 
   private async planAndApply(
@@ -250,6 +254,9 @@ export class ReconcileCycle {
       )
       revision = { lineage: live.lineage, revision: done.revision }
       Object.assign(counted, { create: done.created, update: done.updated, delete: done.deleted })
+      // catch the kept live state up with this commit while its rows are hot: the next plan then
+      // reads only what changed after it (a failure here only defers that read)
+      await this.live.read().catch(() => undefined)
     }
     const unchanged = toApply.changes.length === 0 && this.applied?.commit === snapshot.commit
     this.applied = {
