@@ -84,11 +84,10 @@ export function assembleModel(files: readonly ParsedFile[]): ModelResult {
   const locators = new Map(files.map((f) => [f.path, f.locator]))
   const locate: ModelResult['locate'] = (source, pointer) =>
     locators.get(source.file)?.locate(source, pointer) ?? source.span
-  const desired = assemble(
-    files.flatMap((f) => f.objects),
-    locate,
-    diagnostics,
-  )
+  // a loop, not flatMap: with 100,000 objects flatMap alone takes a tenth of a second
+  const objects: AnyObject[] = []
+  for (const f of files) for (const o of f.objects) objects.push(o)
+  const desired = assemble(objects, locate, diagnostics)
   return { desired, diagnostics, locate }
 }
 
@@ -169,12 +168,14 @@ function assemble(
   locate: ModelResult['locate'],
   out: Diagnostic[],
 ): DesiredState {
-  const seen = new Map<string, AnyObject>()
-  const kept: AnyObject[] = []
+  // one pass: objects by kind in declaration order, and by name within a kind to find duplicates
+  const byKind = new Map<Kind, AnyObject[]>(KINDS.map((k) => [k, []]))
+  const seen = new Map<Kind, Map<string, AnyObject>>(KINDS.map((k) => [k, new Map()]))
   for (const o of objects) {
-    const key = `${o.kind}/${o.metadata.name}`
-    const first = seen.get(key)
+    const names = seen.get(o.kind) as Map<string, AnyObject>
+    const first = names.get(o.metadata.name)
     if (first) {
+      const key = `${o.kind}/${o.metadata.name}`
       out.push({
         code: 'ERR_MODEL_DUPLICATE_NAME',
         severity: 'error',
@@ -185,12 +186,12 @@ function assemble(
       })
       continue
     }
-    seen.set(key, o)
-    kept.push(o)
+    names.set(o.metadata.name, o)
+    const list = byKind.get(o.kind) as AnyObject[]
+    list.push(o)
   }
-  const of = <K extends Kind>(kind: K) =>
-    kept.filter((o): o is Extract<AnyObject, { kind: K }> => o.kind === kind).sort(byName)
-  const trustDomains = kept.filter((o) => o.kind === 'TrustDomain')
+  const of = <K extends Kind>(kind: K) => (byKind.get(kind) as Extract<AnyObject, { kind: K }>[]).sort(byName)
+  const trustDomains = byKind.get('TrustDomain') as AnyObject[]
   const first = trustDomains[0] as TrustDomainObject | undefined
   if (trustDomains.length > 1) {
     const all = trustDomains

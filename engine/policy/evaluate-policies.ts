@@ -1,31 +1,20 @@
 /** Evaluates `kind: Policy` objects (user and built-in) over the desired state. */
 import type { Diagnostic, SourceSpan } from '../core/diagnostics.js'
 import type { ModelResult } from '../model/model-result.js'
-import type { AnyObject, DesiredState, ObjectSource, PolicyObject } from '../model/types.js'
+import type { AnyObject, DesiredState, EntryObject, ObjectSource, PolicyObject } from '../model/types.js'
 import { compileExpression, describeCelError, type PolicyContext } from './cel.js'
 import { POLICY_CODES } from './codes.js'
-import { buildRepositoryFacts } from './repository-facts.js'
-
-/** What one expression gave for one object: a bool, a value of another type, or an evaluation error. */
-export type PolicyOutcome = boolean | { readonly type: string } | { readonly error: string }
-
-/**
- * Outcomes of expressions that do not read `repository`, by object and expression text: they depend
- * on the object's document alone, so objects of unchanged files keep theirs across runs.
- */
-export type PolicyMemo = WeakMap<AnyObject, Map<string, PolicyOutcome>>
+import type { PolicyMemo, PolicyOutcome } from './policy-memo.js'
+import { repositoryUse } from './policy-memo.js'
+import { EntryFactsMemo, lazyRepositoryFacts, type EntryFacts } from './repository-facts.js'
 
 /** Options of `evaluatePolicies`. */
 export interface EvaluatePoliciesOptions {
   /** User policies and the built-in pack; the desired state's own policies are not added implicitly. */
   readonly policies: readonly PolicyObject[]
   readonly locate: ModelResult['locate']
+  /** Outcomes kept from earlier checks of the same repository; the result is the same without it. */
   readonly memo?: PolicyMemo
-}
-
-/** Whether an expression can read the `repository` variable (conservative: any mention counts). */
-export function readsRepository(expression: string): boolean {
-  return /\brepository\b/.test(expression)
 }
 
 /**
@@ -36,8 +25,10 @@ export function readsRepository(expression: string): boolean {
 export function evaluatePolicies(desired: DesiredState, options: EvaluatePoliciesOptions): Diagnostic[] {
   const diagnostics: Diagnostic[] = []
   const objects = objectsByKind(desired)
-  let facts: object | undefined
-  const repository = () => (facts ??= buildRepositoryFacts(desired))
+  const memo = options.memo
+  const factsOf = (memo?.entryFacts ?? new EntryFactsMemo()).factsOf(desired)
+  // each member of the facts is built on its first read, once for all policies
+  const repository = lazyRepositoryFacts(desired, factsOf)
   for (const policy of options.policies) {
     const compiled = compileExpression(policy.spec.expression)
     if (!compiled.ok) {
@@ -45,26 +36,29 @@ export function evaluatePolicies(desired: DesiredState, options: EvaluatePolicie
       continue
     }
     const expression = policy.spec.expression
-    const memo = readsRepository(expression) ? undefined : options.memo
-    const evaluate = (object: AnyObject): PolicyOutcome => {
-      // the facts are built only when an expression reads them
-      const context = {
-        object: object.raw,
-        get repository() {
-          return repository()
-        },
-      }
+    const use = repositoryUse(expression)
+    const evaluate = (raw: PolicyContext['object'], facts: object): PolicyOutcome => {
       try {
-        const result = compiled.evaluate(context as PolicyContext)
+        const result = compiled.evaluate({ object: raw, repository: facts })
         return typeof result === 'boolean' ? result : { type: typeof result }
       } catch (err) {
         return { error: describeCelError(err) }
       }
     }
+    const kept = (object: AnyObject, run: () => PolicyOutcome, facts?: EntryFacts) =>
+      memo ? memo.outcome(expression, object, run, facts) : run()
+    const outcomeOf = (object: AnyObject): PolicyOutcome => {
+      if (use === 'none') return kept(object, () => evaluate(object.raw, repository))
+      const own = use === 'own-entry' ? ownEntryFacts(object, factsOf) : undefined
+      if (!own) return evaluate(object.raw, repository)
+      // the expression reads nothing of the repository but these facts, under this name
+      const only = Object.assign(Object.create(null) as object, { [own.name]: own.facts })
+      return kept(object, () => evaluate(object.raw, { entries: only }), own.facts)
+    }
     const pointer = policyPath(policy)
     const failures = { count: 0, first: '', reason: '', nonBoolean: '' }
     for (const object of candidates(policy, objects)) {
-      const outcome = memo ? remembered(memo, object, expression, evaluate) : evaluate(object)
+      const outcome = outcomeOf(object)
       if (outcome === true) continue
       if (outcome !== false) {
         if ('error' in outcome) {
@@ -98,17 +92,15 @@ export function evaluatePolicies(desired: DesiredState, options: EvaluatePolicie
   return diagnostics
 }
 
-function remembered(
-  memo: PolicyMemo,
+/** An Entry's facts and the name an expression finds them under (`object.metadata.name` as written). */
+function ownEntryFacts(
   object: AnyObject,
-  expression: string,
-  evaluate: (object: AnyObject) => PolicyOutcome,
-): PolicyOutcome {
-  let outcomes = memo.get(object)
-  if (!outcomes) memo.set(object, (outcomes = new Map()))
-  let outcome = outcomes.get(expression)
-  if (outcome === undefined) outcomes.set(expression, (outcome = evaluate(object)))
-  return outcome
+  factsOf: (entry: EntryObject) => EntryFacts,
+): { name: string; facts: EntryFacts } | undefined {
+  if (object.kind !== 'Entry') return undefined
+  const metadata = object.raw['metadata'] as Record<string, unknown> | undefined
+  const name = metadata?.['name']
+  return name === object.metadata.name ? { name, facts: factsOf(object) } : undefined
 }
 
 /** `Kind/name`, the `object` field of diagnostics. */

@@ -3,7 +3,7 @@ import { compareDiagnostics, type Diagnostic } from '../core/diagnostics.js'
 import type { ModelResult } from '../model/model-result.js'
 import { assembleModel, parseFile, type ParsedFile } from '../model/parse-model.js'
 import type { DesiredState, PolicyObject, SourceSnapshot } from '../model/types.js'
-import { applyWaivers, evaluatePolicies, readsRepository, type PolicyMemo } from '../policy/index.js'
+import { applyWaivers, evaluatePolicies, PolicyMemo } from '../policy/index.js'
 import { validateModel, type ValidationMemo } from './validate-model.js'
 
 /** Everything `sigil lint` and `sigil plan` need from one check of a repository. */
@@ -35,7 +35,7 @@ export interface CheckOptions {
 export class RepositoryChecker {
   private files = new Map<string, ParsedFile>()
   private readonly validation: ValidationMemo = new WeakMap()
-  private policies: { key: string; memo: PolicyMemo } = { key: '', memo: new WeakMap() }
+  private policies = { key: '', memo: new PolicyMemo() }
 
   /** Checks `snapshot`; see `checkRepository`. */
   check(snapshot: SourceSnapshot, options: CheckOptions): RepositoryCheck {
@@ -59,13 +59,10 @@ export class RepositoryChecker {
     return { desired, diagnostics, locate, files: snapshot.files.length, objects: countObjects(desired) }
   }
 
-  /** The memo for these policies; a new one when the expressions it holds outcomes of change. */
+  /** The memo for these policies; a new one when the expressions change (outcomes of old ones go). */
   private policyMemo(policies: readonly PolicyObject[]): PolicyMemo {
-    const key = policies
-      .map((p) => p.spec.expression)
-      .filter((e) => !readsRepository(e))
-      .join('\u0000')
-    if (key !== this.policies.key) this.policies = { key, memo: new WeakMap() }
+    const key = policies.map((p) => p.spec.expression).join('\u0000')
+    if (key !== this.policies.key) this.policies = { key, memo: new PolicyMemo() }
     return this.policies.memo
   }
 }

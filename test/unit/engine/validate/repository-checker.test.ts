@@ -110,10 +110,30 @@ function steps(): { files: Files; todayMs?: number; noBuiltins?: boolean }[] {
   const renamedTd = { ...tighter, 'td.yaml': trustDomain('', 'example.com').replace('24h', '6h') }
   const policies = {
     ...tighter,
-    'c.yaml': policy('size(object.spec.selectors) > 1') + policy('size(repository.entries) < 11', 'few'),
+    'c.yaml':
+      policy('size(object.spec.selectors) > 1') +
+      policy('size(repository.entries) < 12', 'few') +
+      policy('repository.entries[object.metadata.name].x509SVIDTTLSeconds < 7200', 'short'),
+    // reader and unused grant the same scopes: the built-in redundant-role fires
+    'h.yaml': entry('h1', { roles: '[reader, unused]' }),
   }
   // more entries: `few` now fails for the entries of unchanged files too
   const more = { ...policies, 'g.yaml': entries(['g1', 'g2', 'g3', 'g4', 'g5']) }
+  // only the roles change: h1's own facts (redundant roles) change while h.yaml does not
+  const rolesChanged = {
+    ...more,
+    'access.yaml':
+      ACCESS.replace(
+        'scopes: ["read:x"] }\n---\napiVersion: sigil/v1\nkind: Node',
+        'scopes: ["read:y"] }\n---\napiVersion: sigil/v1\nkind: Node',
+      ) +
+      '---\napiVersion: sigil/v1\nkind: Scope\nmetadata: { name: "read:y" }\nspec: { description: Read y }\n',
+  }
+  // only the default TTL changes: `short` now fails for entries of unchanged files
+  const longerDefault = {
+    ...rolesChanged,
+    'td.yaml': trustDomain('  x509SVIDTTL: 3h\n').replace('24h', '6h'),
+  }
   const waived = {
     ...policies,
     'a.yaml':
@@ -142,6 +162,8 @@ function steps(): { files: Files; todayMs?: number; noBuiltins?: boolean }[] {
     { files: policies },
     { files: policies, noBuiltins: true },
     { files: more },
+    { files: rolesChanged },
+    { files: longerDefault },
     { files: waived },
     { files: waived, todayMs: TODAY_MS + 30 * DAY_MS },
     { files: duplicateNames },
