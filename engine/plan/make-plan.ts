@@ -49,7 +49,7 @@ export interface PlanMeta {
  */
 export function makePlan(desired: DesiredState, live: LiveState, meta: PlanMeta, memo?: PlanMemo): Plan {
   const records = desiredRecords(desired, memo)
-  const { changes, unchanged, entries } = planAll(records, live)
+  const { changes, unchanged, entries } = planAll(records, live, memo)
   const accessChanges = planAccessChanges(
     changes,
     { entries: live.entries, roles: live.roles },
@@ -84,6 +84,7 @@ function planBase(live: LiveState, meta: PlanMeta): Plan['base'] {
 function planAll(
   records: DesiredRecords,
   live: LiveState,
+  memo: PlanMemo | undefined,
 ): { changes: Change[]; unchanged: number; entries: EntryDiff } {
   const changes: Change[] = []
   let unchanged = planTrustDomain(records.trustDomain, live, changes)
@@ -97,7 +98,8 @@ function planAll(
     changes,
   )
   unchanged += planNamed('Policy', records.policies, live.policies.map(livePolicy), POLICY_FIELDS, changes)
-  const entries = planEntries(records.entries, live.entries, records.trustDomain.entryIdPrefix, changes)
+  const prefix = records.trustDomain.entryIdPrefix
+  const entries = planEntries(records.entries, live.entries, prefix, changes, memo)
   unchanged += entries.unchanged
   changes.sort(compareChanges)
   return { changes, unchanged, entries }

@@ -6,6 +6,7 @@ import type { Diagnostic } from '../core/diagnostics.js'
 import { sha256Hex } from '../core/digest.js'
 import { EngineError } from '../core/errors.js'
 import type { DesiredEntry } from './desired-records.js'
+import type { PlanMemo } from './plan-memo.js'
 import { entryRecordFromLive, sortedSet, type EntryRecord } from './records.js'
 import type { Change, LiveEntry } from './types.js'
 
@@ -90,6 +91,7 @@ export function planEntries(
   live: readonly LiveEntry[],
   prefix: string,
   out: Change[],
+  memo?: PlanMemo,
 ): EntryDiff {
   const index = indexLive(live)
   const adopted = new Set<LiveEntry>()
@@ -98,12 +100,25 @@ export function planEntries(
   const afterEntries: { spiffeId: string; roles: readonly string[] }[] = []
   let unchanged = 0
   for (const d of desired) {
-    const { managed, unmanaged } = findLive(index.get(d.record.spiffeId), d.record, prefix)
+    const bucket = index.get(d.record.spiffeId)
+    // the same record alone under its SPIFFE ID with the same live entry it matched unchanged before
+    const same = memo?.matchedUnchanged(d.record)
+    if (same !== undefined && bucket === same && same.id.startsWith(prefix)) {
+      if (adopted.has(same)) throw duplicateKey(d)
+      adopted.add(same)
+      afterEntries.push(d.record)
+      unchanged++
+      continue
+    }
+    const { managed, unmanaged } = findLive(bucket, d.record, prefix)
     if (managed !== undefined) {
       if (adopted.has(managed)) throw duplicateKey(d)
       adopted.add(managed)
       afterEntries.push(d.record)
-      if (!pushUpdate(d, managed, out)) unchanged++
+      if (!pushUpdate(d, managed, out)) {
+        unchanged++
+        memo?.rememberMatch(d.record, managed)
+      }
     } else if (unmanaged !== undefined) {
       diagnostics.push(conflictDiagnostic(d, unmanaged, prefix))
     } else {

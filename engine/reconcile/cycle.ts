@@ -13,7 +13,7 @@ import { encodePlan } from '../plan/codec.js'
 import { makePlan } from '../plan/make-plan.js'
 import { PlanMemo } from '../plan/plan-memo.js'
 import type { Change, LiveState, Plan } from '../plan/types.js'
-import { LiveStateCache } from '../store/live-state-cache.js'
+import { LiveStateCache, liveStats } from '../store/live-state-cache.js'
 import type { RegistrationStore, StoreRevision } from '../store/registration-store.js'
 import { checkRepository, RepositoryChecker } from '../validate/check-repository.js'
 import { describeDrift, driftChanges, withoutChanges } from './drift.js'
@@ -243,6 +243,7 @@ export class ReconcileCycle {
       changes: describeDrift(drift),
     }
     let revision: StoreRevision = { lineage: live.lineage, revision: live.revision }
+    let after: LiveState | undefined = live
     const counted = { create: 0, update: 0, delete: 0 }
     if (toApply.changes.length > 0) {
       if (!this.deps.isLeader()) return { result: 'skipped', commit: snapshot.commit, cached: false }
@@ -256,7 +257,7 @@ export class ReconcileCycle {
       Object.assign(counted, { create: done.created, update: done.updated, delete: done.deleted })
       // catch the kept live state up with this commit while its rows are hot: the next plan then
       // reads only what changed after it (a failure here only defers that read)
-      await this.live.read().catch(() => undefined)
+      after = (await this.live.read().catch(() => undefined))?.live
     }
     const unchanged = toApply.changes.length === 0 && this.applied?.commit === snapshot.commit
     this.applied = {
@@ -266,7 +267,9 @@ export class ReconcileCycle {
     }
     this.appliedSource = { repo: snapshot.repo, path: snapshot.path }
     this.driftPending = mode === 'warn' && drift.length > 0
-    const stats = await store.fetchStats(plan.safety.entryIdPrefix)
+    const prefix = plan.safety.entryIdPrefix
+    const stats =
+      after && sameRevision(after, revision) ? liveStats(after, prefix) : await store.fetchStats(prefix)
     const result: CycleOutcome =
       mode === 'warn' && drift.length > 0
         ? 'drift_reported'

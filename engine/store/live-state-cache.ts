@@ -5,7 +5,7 @@
  * cache reads the whole state, so it never serves anything but the store's current state.
  */
 import type { LiveEntry, LiveState } from '../plan/types.js'
-import type { LiveStateChanges, RegistrationStore } from './registration-store.js'
+import type { LiveStateChanges, RegistrationStore, StoreStats } from './registration-store.js'
 
 /**
  * Orders strings by code point, which is the byte order of their UTF-8 in which both stores sort
@@ -48,6 +48,25 @@ function mergeEntries(held: readonly LiveEntry[], changes: LiveStateChanges): re
   }
   while (j < changed.length) out.push(changed[j++] as LiveEntry)
   return out
+}
+
+/**
+ * `fetchStats` of a live state already read: managed entries are those whose ID lies in the store's
+ * range [prefix, prefix + U+FFFF) in code point order, as the stores count them.
+ */
+export function liveStats(live: LiveState, entryIdPrefix: string): StoreStats {
+  const end = entryIdPrefix + '\uffff'
+  let managed = 0
+  for (const e of live.entries) {
+    if (compareCodePoints(e.id, entryIdPrefix) >= 0 && compareCodePoints(e.id, end) < 0) managed++
+  }
+  return {
+    lineage: live.lineage,
+    revision: live.revision,
+    trustDomain: live.trustDomain,
+    managedEntries: managed,
+    unmanagedEntries: live.entries.length - managed,
+  }
 }
 
 /** What `LiveStateCache.read` found. */

@@ -74,8 +74,9 @@ export function validateModel(
     checkTrustDomainTtls(desired, f)
   }
   const own = ownFindings(desired, locate, memo)
-  for (const o of own.nodes) f.diagnostics.push(...o.diagnostics)
-  for (const o of own.entries) f.diagnostics.push(...o.diagnostics)
+  for (const o of [...own.nodes, ...own.entries]) {
+    if (o.diagnostics.length > 0) f.diagnostics.push(...o.diagnostics)
+  }
   checkParents(
     desired,
     own.entries.map((o) => o.parentToResolve),

@@ -6,7 +6,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { entryKey } from '../../../engine/core/entry-key.js'
 import type { LiveState } from '../../../engine/plan/types.js'
-import { applyLiveStateChanges, LiveStateCache } from '../../../engine/store/live-state-cache.js'
+import { applyLiveStateChanges, LiveStateCache, liveStats } from '../../../engine/store/live-state-cache.js'
 import type { RegistrationStore, StoreWrite } from '../../../engine/store/registration-store.js'
 import { commit, entryRecord, oldSchemaEntrySql } from '../../unit/engine/store/support.js'
 import type { StoreBackend, StoreHandle } from './backends.js'
@@ -106,6 +106,18 @@ export function describeLiveStateChanges(backend: StoreBackend): void {
       })
       await commit(store, [update(1, 'after'), create(2)])
       await expectCatchUpFromEach(store, [atMigration])
+    })
+
+    it('counts managed entries from a live state as fetchStats does', async () => {
+      const store = await opened(backend.location(), true)
+      const ids = ['sigil.a', 'sigil.\u{1F600}', 'sigil.\uffff', 'sigil', 'sigiL.b', 'other', 'sigil.\uE000']
+      await commit(
+        store,
+        ids.map((id, i) => ({ kind: 'entry', action: 'create', entry: entryRecord(i + 1, { id }) })),
+      )
+      const live = await store.readLiveState()
+      for (const prefix of ['sigil.', 'sigil', 'other', '', '\u{1F600}'])
+        expect(liveStats(live, prefix), prefix).toEqual(await store.fetchStats(prefix))
     })
 
     it('sees commits made through another connection, and a cache follows them', async () => {

@@ -35,6 +35,47 @@ describe('PlanMemo', () => {
     }
   })
 
+  it('plans a kept match again when the live entry gains a twin or loses its ownership prefix', () => {
+    const memo = new PlanMemo()
+    const checker = new RepositoryChecker()
+    const { desired } = checker.check(
+      snapshot({ 'td.yaml': TD, 'n.yaml': node('a'), 'e.yaml': entry('x', 'one') }),
+      { builtinPolicies: [], todayMs: 0 },
+    )
+    const synced = makePlan(desired, liveFromFixture({}), fixtureMeta())
+    const live = liveFromFixture({
+      entries: synced.changes
+        .filter((c) => c.kind === 'Entry' || c.kind === 'Node')
+        .map((c) => ({ ...(c.after as object), id: c.id as string })),
+    })
+    const entryX = live.entries.find((e) => e.name === 'x')!
+    const variants = [
+      live,
+      // a managed twin with a lower ID: it is adopted, the kept match deleted
+      { ...live, entries: [{ ...entryX, id: 'sigil.0' }, ...live.entries] },
+      live,
+      { ...live, entries: live.entries.map((e) => (e === entryX ? { ...e, id: `x-${e.id}` } : e)) },
+    ]
+    for (const v of variants) {
+      const plain = makePlan(desired, v, fixtureMeta())
+      expect(makePlan(desired, v, fixtureMeta(), memo)).toEqual(plain)
+    }
+    expect(makePlan(desired, variants[1]!, fixtureMeta(), memo).summary.delete).toBe(1)
+    // the same entry objects under another ownership prefix: the live entries are no longer ours
+    const { desired: otherPrefix } = checker.check(
+      snapshot({
+        'td.yaml': TD.replace('spec: {}', 'spec: { ownership: { entryIDPrefix: "other." } }'),
+        'n.yaml': node('a'),
+        'e.yaml': entry('x', 'one'),
+      }),
+      { builtinPolicies: [], todayMs: 0 },
+    )
+    expect(otherPrefix.entries[0]).toBe(desired.entries[0])
+    expect(makePlan(otherPrefix, live, fixtureMeta(), memo)).toEqual(
+      makePlan(otherPrefix, live, fixtureMeta()),
+    )
+  })
+
   it('keeps the records of unchanged objects and follows edits and trust domain renames', () => {
     const checker = new RepositoryChecker()
     const memo = new PlanMemo()
