@@ -5,6 +5,7 @@
 import type { SourceSpan } from '../core/diagnostics.js'
 import { EngineError } from '../core/errors.js'
 import type { DesiredState } from '../model/types.js'
+import type { LiveEntry } from './types.js'
 import {
   entryRecordFromDesired,
   entryRecordFromNode,
@@ -26,6 +27,11 @@ import type { PlanMemo } from './plan-memo.js'
 export interface DesiredEntry {
   readonly record: EntryRecord
   readonly span: SourceSpan
+  /**
+   * Set on entries a PlanMemo keeps: the live entry this record last matched with nothing to change
+   * (live entries are values: a changed row is a new object), so the next plan can skip the compare.
+   */
+  readonly kept?: { matched?: LiveEntry }
 }
 
 /** Every desired object as a record; named kinds sorted by name, entries in declaration-list order. */
@@ -52,11 +58,14 @@ export function desiredRecords(desired: DesiredState, memo?: PlanMemo): DesiredR
   const tdName = td.metadata.name
   const entries: DesiredEntry[] = []
   for (const n of sortedByName(desired.nodes)) {
-    const record = memo ? memo.nodeRecord(n, tdName) : entryRecordFromNode(n, tdName)
-    entries.push({ record, span: n.source.span })
+    entries.push(
+      memo ? memo.desiredEntry(n, tdName) : { record: entryRecordFromNode(n, tdName), span: n.source.span },
+    )
   }
   for (const e of sortedByName(desired.entries)) {
-    entries.push({ record: memo ? memo.entryRecord(e) : entryRecordFromDesired(e), span: e.source.span })
+    entries.push(
+      memo ? memo.desiredEntry(e, tdName) : { record: entryRecordFromDesired(e), span: e.source.span },
+    )
   }
   checkUnique(entries, (e) => e.record)
   return {

@@ -49,7 +49,7 @@ export interface PlanMeta {
  */
 export function makePlan(desired: DesiredState, live: LiveState, meta: PlanMeta, memo?: PlanMemo): Plan {
   const records = desiredRecords(desired, memo)
-  const { changes, unchanged, entries } = planAll(records, live, memo)
+  const { changes, unchanged, entries } = planAll(records, live)
   const accessChanges = planAccessChanges(
     changes,
     { entries: live.entries, roles: live.roles },
@@ -84,7 +84,6 @@ function planBase(live: LiveState, meta: PlanMeta): Plan['base'] {
 function planAll(
   records: DesiredRecords,
   live: LiveState,
-  memo: PlanMemo | undefined,
 ): { changes: Change[]; unchanged: number; entries: EntryDiff } {
   const changes: Change[] = []
   let unchanged = planTrustDomain(records.trustDomain, live, changes)
@@ -99,7 +98,7 @@ function planAll(
   )
   unchanged += planNamed('Policy', records.policies, live.policies.map(livePolicy), POLICY_FIELDS, changes)
   const prefix = records.trustDomain.entryIdPrefix
-  const entries = planEntries(records.entries, live.entries, prefix, changes, memo)
+  const entries = planEntries(records.entries, live.entries, prefix, changes)
   unchanged += entries.unchanged
   changes.sort(compareChanges)
   return { changes, unchanged, entries }

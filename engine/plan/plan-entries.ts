@@ -6,7 +6,6 @@ import type { Diagnostic } from '../core/diagnostics.js'
 import { sha256Hex } from '../core/digest.js'
 import { EngineError } from '../core/errors.js'
 import type { DesiredEntry } from './desired-records.js'
-import type { PlanMemo } from './plan-memo.js'
 import { entryRecordFromLive, sortedSet, type EntryRecord } from './records.js'
 import type { Change, LiveEntry } from './types.js'
 
@@ -91,7 +90,6 @@ export function planEntries(
   live: readonly LiveEntry[],
   prefix: string,
   out: Change[],
-  memo?: PlanMemo,
 ): EntryDiff {
   const index = indexLive(live)
   const adopted = new Set<LiveEntry>()
@@ -102,7 +100,7 @@ export function planEntries(
   for (const d of desired) {
     const bucket = index.get(d.record.spiffeId)
     // the same record alone under its SPIFFE ID with the same live entry it matched unchanged before
-    const same = memo?.matchedUnchanged(d.record)
+    const same = d.kept?.matched
     if (same !== undefined && bucket === same && same.id.startsWith(prefix)) {
       if (adopted.has(same)) throw duplicateKey(d)
       adopted.add(same)
@@ -117,7 +115,7 @@ export function planEntries(
       afterEntries.push(d.record)
       if (!pushUpdate(d, managed, out)) {
         unchanged++
-        memo?.rememberMatch(d.record, managed)
+        if (d.kept) d.kept.matched = managed
       }
     } else if (unmanaged !== undefined) {
       diagnostics.push(conflictDiagnostic(d, unmanaged, prefix))

@@ -100,7 +100,7 @@ describe('PlanMemo', () => {
     }
     const { desired } = checker.check(snapshot(steps[2] as Record<string, string>), options)
     const n = desired.nodes[0]!
-    expect(memo.nodeRecord(n, 'example.com')).toBe(memo.nodeRecord(n, 'example.com'))
-    expect(memo.nodeRecord(n, 'example.org').parentId).toBe('spiffe://example.org/spire/server')
+    expect(memo.desiredEntry(n, 'example.com')).toBe(memo.desiredEntry(n, 'example.com'))
+    expect(memo.desiredEntry(n, 'example.org').record.parentId).toBe('spiffe://example.org/spire/server')
   })
 })
