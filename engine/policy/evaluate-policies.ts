@@ -1,10 +1,17 @@
 /** Evaluates `kind: Policy` objects (user and built-in) over the desired state. */
 import type { Diagnostic, SourceSpan } from '../core/diagnostics.js'
 import type { ModelResult } from '../model/model-result.js'
-import type { AnyObject, DesiredState, EntryObject, ObjectSource, PolicyObject } from '../model/types.js'
+import type {
+  AnyObject,
+  DesiredState,
+  EntryObject,
+  Kind,
+  ObjectSource,
+  PolicyObject,
+} from '../model/types.js'
 import { compileExpression, describeCelError, type PolicyContext } from './cel.js'
 import { POLICY_CODES } from './codes.js'
-import type { PolicyMemo, PolicyOutcome } from './policy-memo.js'
+import type { PolicyMemo, PolicyOutcome, PolicySlot } from './policy-memo.js'
 import { repositoryUse } from './policy-memo.js'
 import { EntryFactsMemo, lazyRepositoryFacts, type EntryFacts } from './repository-facts.js'
 
@@ -13,8 +20,10 @@ export interface EvaluatePoliciesOptions {
   /** User policies and the built-in pack; the desired state's own policies are not added implicitly. */
   readonly policies: readonly PolicyObject[]
   readonly locate: ModelResult['locate']
-  /** Outcomes kept from earlier checks of the same repository; the result is the same without it. */
+  /** What is kept from earlier checks with the same policies; the result is the same without it. */
   readonly memo?: PolicyMemo
+  /** Where the memo keeps each object's outcomes: the slots of each kind's list, aligned with it. */
+  readonly slots?: (kind: Kind) => readonly PolicySlot[]
 }
 
 /**
@@ -29,7 +38,7 @@ export function evaluatePolicies(desired: DesiredState, options: EvaluatePolicie
   const factsOf = (memo?.entryFacts ?? new EntryFactsMemo()).factsOf(desired)
   // each member of the facts is built on its first read, once for all policies
   const repository = lazyRepositoryFacts(desired, factsOf)
-  for (const policy of options.policies) {
+  for (const [index, policy] of options.policies.entries()) {
     const compiled = compileExpression(policy.spec.expression)
     if (!compiled.ok) {
       diagnostics.push(policyProblem(policy, POLICY_CODES.invalidExpression, compiled.reason, options.locate))
@@ -45,20 +54,20 @@ export function evaluatePolicies(desired: DesiredState, options: EvaluatePolicie
         return { error: describeCelError(err) }
       }
     }
-    const kept = (object: AnyObject, run: () => PolicyOutcome, facts?: EntryFacts) =>
-      memo ? memo.outcome(expression, object, run, facts) : run()
-    const outcomeOf = (object: AnyObject): PolicyOutcome => {
-      if (use === 'none') return kept(object, () => evaluate(object.raw, repository))
+    const kept = (slot: PolicySlot | undefined, run: () => PolicyOutcome, facts?: EntryFacts) =>
+      memo && slot ? memo.outcome(slot, index, run, facts) : run()
+    const outcomeOf = (object: AnyObject, slot: PolicySlot | undefined): PolicyOutcome => {
+      if (use === 'none') return kept(slot, () => evaluate(object.raw, repository))
       const own = use === 'own-entry' ? ownEntryFacts(object, factsOf) : undefined
       if (!own) return evaluate(object.raw, repository)
       // the expression reads nothing of the repository but these facts, under this name
       const only = Object.assign(Object.create(null) as object, { [own.name]: own.facts })
-      return kept(object, () => evaluate(object.raw, { entries: only }), own.facts)
+      return kept(slot, () => evaluate(object.raw, { entries: only }), own.facts)
     }
     const pointer = policyPath(policy)
     const failures = { count: 0, first: '', reason: '', nonBoolean: '' }
-    for (const object of candidates(policy, objects)) {
-      const outcome = outcomeOf(object)
+    for (const [object, slot] of candidates(policy, objects, options.slots)) {
+      const outcome = outcomeOf(object, slot)
       if (outcome === true) continue
       if (outcome !== false) {
         if ('error' in outcome) {
@@ -108,8 +117,8 @@ export function ref(object: Pick<AnyObject, 'kind' | 'metadata'>): string {
   return `${object.kind}/${object.metadata.name}`
 }
 
-function objectsByKind(desired: DesiredState): ReadonlyMap<string, readonly AnyObject[]> {
-  return new Map<string, readonly AnyObject[]>([
+function objectsByKind(desired: DesiredState): ReadonlyMap<Kind, readonly AnyObject[]> {
+  return new Map<Kind, readonly AnyObject[]>([
     ['TrustDomain', desired.trustDomain ? [desired.trustDomain] : []],
     ['Scope', desired.scopes],
     ['Role', desired.roles],
@@ -120,18 +129,22 @@ function objectsByKind(desired: DesiredState): ReadonlyMap<string, readonly AnyO
   ])
 }
 
+/** The objects `policy` matches, in kind order then list order, each with its slot. */
 function* candidates(
   policy: PolicyObject,
-  objects: ReadonlyMap<string, readonly AnyObject[]>,
-): Iterable<AnyObject> {
+  objects: ReadonlyMap<Kind, readonly AnyObject[]>,
+  slots: EvaluatePoliciesOptions['slots'],
+): Iterable<[AnyObject, PolicySlot | undefined]> {
   const { kinds, spiffeIdPrefix, labels } = policy.spec.match
   const wanted = kinds.length > 0 ? kinds : [...objects.keys()]
   const labelPairs = Object.entries(labels)
   for (const kind of wanted) {
-    for (const object of objects.get(kind) ?? []) {
+    const list = objects.get(kind) ?? []
+    const kindSlots = list.length > 0 ? slots?.(kind) : undefined
+    for (const [i, object] of list.entries()) {
       if (spiffeIdPrefix !== undefined && !spiffeIdOf(object)?.startsWith(spiffeIdPrefix)) continue
       if (labelPairs.some(([k, v]) => object.metadata.labels[k] !== v)) continue
-      yield object
+      yield [object, kindSlots?.[i]]
     }
   }
 }

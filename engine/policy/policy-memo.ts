@@ -2,7 +2,6 @@
  * What policy evaluation may keep between checks of one repository (PURE): outcomes of expressions by
  * object, kept only where the outcome provably depends on nothing else that may have changed.
  */
-import type { AnyObject, EntryObject } from '../model/types.js'
 import { EntryFactsMemo, type EntryFacts } from './repository-facts.js'
 
 /** What one expression gave for one object: a bool, a value of another type, or an evaluation error. */
@@ -33,24 +32,26 @@ interface Remembered {
   readonly facts?: EntryFacts
 }
 
-/** Outcomes by expression and object; objects of unchanged files keep theirs across checks. */
+/** Where a checker keeps one object's outcomes between checks (objects of unchanged files are the same objects). */
+export interface PolicySlot {
+  /** The memo the outcomes belong to: another memo means another policy list. */
+  memo?: PolicyMemo
+  /** By position in the policy list. */
+  outcomes?: (Remembered | undefined)[]
+}
+
+/** What evaluation keeps for one list of policies; a new list needs a new memo. */
 export class PolicyMemo {
   readonly entryFacts = new EntryFactsMemo()
-  private readonly outcomes = new Map<string, WeakMap<AnyObject, Remembered>>()
 
-  /** The outcome of `expression` for `object`, computed with `evaluate` unless kept (with the same `facts`). */
-  outcome(
-    expression: string,
-    object: AnyObject | EntryObject,
-    evaluate: () => PolicyOutcome,
-    facts?: EntryFacts,
-  ): PolicyOutcome {
-    let byObject = this.outcomes.get(expression)
-    if (!byObject) this.outcomes.set(expression, (byObject = new WeakMap()))
-    const held = byObject.get(object)
+  /** The outcome of policy `index` for the slot's object, computed with `evaluate` unless kept (with the same `facts`). */
+  outcome(slot: PolicySlot, index: number, evaluate: () => PolicyOutcome, facts?: EntryFacts): PolicyOutcome {
+    if (slot.memo !== this) [slot.memo, slot.outcomes] = [this, []]
+    const outcomes = slot.outcomes as (Remembered | undefined)[]
+    const held = outcomes[index]
     if (held && held.facts === facts) return held.outcome
     const outcome = evaluate()
-    byObject.set(object, facts ? { outcome, facts } : { outcome })
+    outcomes[index] = facts ? { outcome, facts } : { outcome }
     return outcome
   }
 }

@@ -2,9 +2,9 @@
 import { compareDiagnostics, type Diagnostic } from '../core/diagnostics.js'
 import type { ModelResult } from '../model/model-result.js'
 import { assembleModel, parseFile, type ParsedFile } from '../model/parse-model.js'
-import type { DesiredState, PolicyObject, SourceSnapshot } from '../model/types.js'
-import { applyWaivers, evaluatePolicies, PolicyMemo } from '../policy/index.js'
-import { validateModel, type ValidationMemo } from './validate-model.js'
+import type { AnyObject, DesiredState, Kind, PolicyObject, SourceSnapshot } from '../model/types.js'
+import { applyWaivers, evaluatePolicies, PolicyMemo, type PolicySlot } from '../policy/index.js'
+import { validateModel, type ValidationSlot } from './validate-model.js'
 
 /** Everything `sigil lint` and `sigil plan` need from one check of a repository. */
 export interface RepositoryCheck {
@@ -34,7 +34,7 @@ export interface CheckOptions {
  */
 export class RepositoryChecker {
   private files = new Map<string, ParsedFile>()
-  private readonly validation: ValidationMemo = new WeakMap()
+  private readonly slots = new WeakMap<AnyObject, ValidationSlot & PolicySlot>()
   private policies = { key: '', memo: new PolicyMemo() }
 
   /** Checks `snapshot`; see `checkRepository`. */
@@ -48,15 +48,42 @@ export class RepositoryChecker {
     const model = assembleModel(parsed)
     const { desired, locate } = model
     const policies = [...options.builtinPolicies, ...desired.policies]
+    const slots = this.slotsOf(desired)
     const found = [
       ...model.diagnostics,
-      ...validateModel(desired, locate, this.validation),
-      ...evaluatePolicies(desired, { policies, locate, memo: this.policyMemo(policies) }),
+      ...validateModel(desired, locate, slots),
+      ...evaluatePolicies(desired, { policies, locate, memo: this.policyMemo(policies), slots }),
     ]
     const diagnostics = applyWaivers(found, desired, { todayMs: options.todayMs, locate }).sort(
       compareDiagnostics,
     )
     return { desired, diagnostics, locate, files: snapshot.files.length, objects: countObjects(desired) }
+  }
+
+  /** Each object's slot, per kind aligned with the desired lists; looked up once per check. */
+  private slotsOf(desired: DesiredState): (kind: Kind) => readonly (ValidationSlot & PolicySlot)[] {
+    const lists: Record<Kind, readonly AnyObject[]> = {
+      TrustDomain: desired.trustDomain ? [desired.trustDomain] : [],
+      Scope: desired.scopes,
+      Role: desired.roles,
+      FederationBundle: desired.federationBundles,
+      Node: desired.nodes,
+      Entry: desired.entries,
+      Policy: desired.policies,
+    }
+    const aligned = new Map<Kind, (ValidationSlot & PolicySlot)[]>()
+    return (kind) => {
+      let slots = aligned.get(kind)
+      if (!slots) {
+        slots = lists[kind].map((o) => {
+          let slot = this.slots.get(o)
+          if (!slot) this.slots.set(o, (slot = {}))
+          return slot
+        })
+        aligned.set(kind, slots)
+      }
+      return slots
+    }
   }
 
   /** The memo for these policies; a new one when the expressions change (outcomes of old ones go). */

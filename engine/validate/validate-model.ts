@@ -2,13 +2,13 @@
  * The semantic rules of the identity repository (DESIGN.md §2) over a schema-valid model: IDs,
  * references, selectors, DNS names, TTL ceilings, federation. Pure; every finding is a diagnostic
  * with a stable code (see `VALIDATE_CODES`), the object's `Kind/name`, a JSON pointer and a span.
- * The rules about one Node or Entry by itself can be kept between runs in a `ValidationMemo`; the
+ * The rules about one Node or Entry by itself can be kept between runs in `ValidationSlots`; the
  * rules across objects (parents, cycles, duplicate keys, references) always run.
  */
 import { compareDiagnostics, type Diagnostic } from '../core/diagnostics.js'
 import { parseTrustDomain } from '../core/spiffe-id.js'
 import type { ModelResult } from '../model/model-result.js'
-import type { DesiredState, EntryObject, NodeObject } from '../model/types.js'
+import type { DesiredState } from '../model/types.js'
 import { Findings } from './report.js'
 import {
   checkDuplicateEntries,
@@ -24,7 +24,7 @@ import { checkEntryReferences, checkFederatesWith, checkRoleScopes } from './rul
 export { VALIDATE_CODES } from './codes.js'
 
 /** The rules of one object by itself, and what the rules across objects need from them. */
-interface OwnFindings {
+export interface OwnFindings {
   /** The trust domain settings they were found under. */
   readonly context: string
   readonly diagnostics: readonly Diagnostic[]
@@ -36,10 +36,15 @@ interface OwnFindings {
 }
 
 /**
- * Findings of objects by themselves, kept across runs by object identity: objects of unchanged
- * files are the same objects (see RepositoryChecker), so only changed ones are checked again.
+ * Where a checker keeps an object's own findings between runs (objects of unchanged files are the
+ * same objects, see RepositoryChecker), so only changed objects are checked by themselves again.
  */
-export type ValidationMemo = WeakMap<NodeObject | EntryObject, OwnFindings>
+export interface ValidationSlot {
+  own?: OwnFindings
+}
+
+/** The slots of `desired.nodes` / `desired.entries`, aligned with those lists. */
+export type ValidationSlots = (kind: 'Node' | 'Entry') => readonly ValidationSlot[]
 
 /**
  * Checks the desired state; returns every finding, sorted.
@@ -50,7 +55,7 @@ export type ValidationMemo = WeakMap<NodeObject | EntryObject, OwnFindings>
 export function validateModel(
   desired: DesiredState,
   locate: ModelResult['locate'],
-  memo: ValidationMemo = new WeakMap(),
+  slots?: ValidationSlots,
 ): Diagnostic[] {
   const f = new Findings(locate)
   const td = desired.trustDomain
@@ -73,7 +78,7 @@ export function validateModel(
     }
     checkTrustDomainTtls(desired, f)
   }
-  const own = ownFindings(desired, locate, memo)
+  const own = ownFindings(desired, locate, slots)
   for (const o of [...own.nodes, ...own.entries]) {
     if (o.diagnostics.length > 0) f.diagnostics.push(...o.diagnostics)
   }
@@ -99,11 +104,11 @@ export function validateModel(
 
 const NONE: readonly number[] = Object.freeze([])
 
-/** Each Node's and Entry's own findings, from `memo` when found under the same trust domain settings. */
+/** Each Node's and Entry's own findings, from its slot when found under the same trust domain settings. */
 function ownFindings(
   desired: DesiredState,
   locate: ModelResult['locate'],
-  memo: ValidationMemo,
+  slots: ValidationSlots | undefined,
 ): { nodes: OwnFindings[]; entries: OwnFindings[] } {
   const td = desired.trustDomain
   const tdName = td?.metadata.name
@@ -112,11 +117,8 @@ function ownFindings(
     ? `${td.metadata.name}\u0000${td.spec.maxX509SvidTtlSeconds}\u0000${td.spec.maxJwtSvidTtlSeconds}`
     : ''
   const parseParent = parentIdParser()
-  const kept = <T extends NodeObject | EntryObject>(
-    object: T,
-    check: (f: Findings) => Partial<OwnFindings>,
-  ) => {
-    const hit = memo.get(object)
+  const kept = (slot: ValidationSlot | undefined, check: (f: Findings) => Partial<OwnFindings>) => {
+    const hit = slot?.own
     if (hit && hit.context === context) return hit
     const f = new Findings(locate)
     const found = check(f)
@@ -127,18 +129,20 @@ function ownFindings(
       federationsToResolve: found.federationsToResolve ?? NONE,
       naturalKey: found.naturalKey ?? '',
     }
-    memo.set(object, result)
+    if (slot) slot.own = result
     return result
   }
-  const nodes = desired.nodes.map((node) =>
-    kept(node, (f) => {
+  const nodeSlots = slots?.('Node')
+  const entrySlots = slots?.('Entry')
+  const nodes = desired.nodes.map((node, i) =>
+    kept(nodeSlots?.[i], (f) => {
       checkNodeId(node, tdName, f)
       checkNodeContents(node, f)
       return {}
     }),
   )
-  const entries = desired.entries.map((entry) =>
-    kept(entry, (f) => {
+  const entries = desired.entries.map((entry, i) =>
+    kept(entrySlots?.[i], (f) => {
       const parentToResolve = checkEntryIds(entry, tdName, f, parseParent)
       checkEntryContents(entry, desired, f)
       const federationsToResolve = checkFederatesWith(entry, tdName, f)

@@ -113,7 +113,10 @@ function steps(): { files: Files; todayMs?: number; noBuiltins?: boolean }[] {
     'c.yaml':
       policy('size(object.spec.selectors) > 1') +
       policy('size(repository.entries) < 12', 'few') +
-      policy('repository.entries[object.metadata.name].x509SVIDTTLSeconds < 7200', 'short'),
+      policy('repository.entries[object.metadata.name].x509SVIDTTLSeconds < 7200', 'short') +
+      // first by name: without the built-in pack they take the positions the pack held
+      policy('true', 'a1') +
+      policy('size(object.spec.selectors) > 5', 'a2'),
     // reader and unused grant the same scopes: the built-in redundant-role fires
     'h.yaml': entry('h1', { roles: '[reader, unused]' }),
   }
