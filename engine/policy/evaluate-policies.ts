@@ -66,16 +66,16 @@ export function evaluatePolicies(desired: DesiredState, options: EvaluatePolicie
     }
     const pointer = policyPath(policy)
     const failures = { count: 0, first: '', reason: '', nonBoolean: '' }
-    for (const [object, slot] of candidates(policy, objects, options.slots)) {
+    forEachCandidate(policy, objects, options.slots, (object, slot) => {
       const outcome = outcomeOf(object, slot)
-      if (outcome === true) continue
+      if (outcome === true) return
       if (outcome !== false) {
         if ('error' in outcome) {
           if (failures.count++ === 0) [failures.first, failures.reason] = [ref(object), outcome.error]
         } else {
           failures.nonBoolean ||= `expression returned ${outcome.type}, not bool, for ${ref(object)}`
         }
-        continue
+        return
       }
       diagnostics.push({
         code: POLICY_CODES.violation,
@@ -86,7 +86,7 @@ export function evaluatePolicies(desired: DesiredState, options: EvaluatePolicie
         rule: policy.metadata.name,
         object: ref(object),
       })
-    }
+    })
     if (failures.nonBoolean) {
       diagnostics.push(
         policyProblem(policy, POLICY_CODES.invalidExpression, failures.nonBoolean, options.locate),
@@ -129,22 +129,24 @@ function objectsByKind(desired: DesiredState): ReadonlyMap<Kind, readonly AnyObj
   ])
 }
 
-/** The objects `policy` matches, in kind order then list order, each with its slot. */
-function* candidates(
+/** Calls `fn` for each object `policy` matches, in kind order then list order, with its slot. */
+function forEachCandidate(
   policy: PolicyObject,
   objects: ReadonlyMap<Kind, readonly AnyObject[]>,
   slots: EvaluatePoliciesOptions['slots'],
-): Iterable<[AnyObject, PolicySlot | undefined]> {
+  fn: (object: AnyObject, slot: PolicySlot | undefined) => void,
+): void {
   const { kinds, spiffeIdPrefix, labels } = policy.spec.match
   const wanted = kinds.length > 0 ? kinds : [...objects.keys()]
   const labelPairs = Object.entries(labels)
   for (const kind of wanted) {
     const list = objects.get(kind) ?? []
     const kindSlots = list.length > 0 ? slots?.(kind) : undefined
-    for (const [i, object] of list.entries()) {
+    for (let i = 0; i < list.length; i++) {
+      const object = list[i] as AnyObject
       if (spiffeIdPrefix !== undefined && !spiffeIdOf(object)?.startsWith(spiffeIdPrefix)) continue
-      if (labelPairs.some(([k, v]) => object.metadata.labels[k] !== v)) continue
-      yield [object, kindSlots?.[i]]
+      if (labelPairs.length > 0 && labelPairs.some(([k, v]) => object.metadata.labels[k] !== v)) continue
+      fn(object, kindSlots?.[i])
     }
   }
 }

@@ -46,7 +46,10 @@ export class PolicyMemo {
 
   /** The outcome of policy `index` for the slot's object, computed with `evaluate` unless kept (with the same `facts`). */
   outcome(slot: PolicySlot, index: number, evaluate: () => PolicyOutcome, facts?: EntryFacts): PolicyOutcome {
-    if (slot.memo !== this) [slot.memo, slot.outcomes] = [this, []]
+    if (slot.memo !== this) {
+      slot.memo = this
+      slot.outcomes = []
+    }
     const outcomes = slot.outcomes as (Remembered | undefined)[]
     const held = outcomes[index]
     if (held && held.facts === facts) return held.outcome

@@ -77,7 +77,8 @@ export class RepositoryChecker {
       if (!slots) {
         slots = lists[kind].map((o) => {
           let slot = this.slots.get(o)
-          if (!slot) this.slots.set(o, (slot = {}))
+          // every field from the start: one object shape for all slots
+          if (!slot) this.slots.set(o, (slot = { own: undefined, memo: undefined, outcomes: undefined }))
           return slot
         })
         aligned.set(kind, slots)
