@@ -6,7 +6,9 @@
  */
 import type { EntryObject, NodeObject } from '../model/types.js'
 import type { DesiredEntry } from './desired-records.js'
-import { entryRecordFromDesired, entryRecordFromNode } from './records.js'
+import { matchesUnchanged } from './plan-entries.js'
+import { entryRecordFromDesired, entryRecordFromNode, type EntryRecord } from './records.js'
+import type { Change, LiveEntry } from './types.js'
 
 export class PlanMemo {
   private readonly entries = new WeakMap<
@@ -14,6 +16,7 @@ export class PlanMemo {
     { trustDomain: string; entry: DesiredEntry }
   >()
   private readonly json = new WeakMap<object, Uint8Array>()
+  private readonly byRecord = new WeakMap<EntryRecord, DesiredEntry>()
 
   /** The desired entry of `object` (an Entry, or a Node under `trustDomain`), the same object while `object` is. */
   desiredEntry(object: EntryObject | NodeObject, trustDomain: string): DesiredEntry {
@@ -25,7 +28,23 @@ export class PlanMemo {
       object.kind === 'Node' ? entryRecordFromNode(object, trustDomain) : entryRecordFromDesired(object)
     const entry: DesiredEntry = { record, span: object.source.span, kept: {} }
     this.entries.set(object, { trustDomain: key, entry })
+    this.byRecord.set(record, entry)
     return entry
+  }
+
+  /**
+   * After `changes` were applied: remembers the row now stored for each created or updated entry,
+   * when it is exactly the planned record (checked as a plan checks it), so the next plan need not
+   * compare them. `rows`: entries the store reports written by the commit.
+   */
+  learnApplied(changes: readonly Change[], rows: readonly LiveEntry[]): void {
+    const byId = new Map(rows.map((r) => [r.id, r]))
+    for (const c of changes) {
+      if (c.action === 'delete' || (c.kind !== 'Entry' && c.kind !== 'Node') || c.id === undefined) continue
+      const entry = this.byRecord.get(c.after as EntryRecord)
+      const row = byId.get(c.id)
+      if (entry?.kept && row && matchesUnchanged(row, entry.record)) entry.kept.matched = row
+    }
   }
 
   /** `JSON.stringify(value)` as UTF-8, kept per value object. */

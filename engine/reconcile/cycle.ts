@@ -257,7 +257,10 @@ export class ReconcileCycle {
       Object.assign(counted, { create: done.created, update: done.updated, delete: done.deleted })
       // catch the kept live state up with this commit while its rows are hot: the next plan then
       // reads only what changed after it (a failure here only defers that read)
-      after = (await this.live.read().catch(() => undefined))?.live
+      const caught = await this.live.read().catch(() => undefined)
+      after = caught?.live
+      // what this commit wrote: the next plan need not compare those entries again
+      if (caught?.delta) this.planMemo.learnApplied(toApply.changes, caught.delta.changes.entries)
     }
     const unchanged = toApply.changes.length === 0 && this.applied?.commit === snapshot.commit
     this.applied = {

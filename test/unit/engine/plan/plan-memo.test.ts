@@ -76,6 +76,38 @@ describe('PlanMemo', () => {
     )
   })
 
+  it('learns the rows an applied plan wrote only when they are exactly the planned records', () => {
+    const memo = new PlanMemo()
+    const { desired } = new RepositoryChecker().check(
+      snapshot({ 'td.yaml': TD, 'n.yaml': node('a'), 'e.yaml': entry('x', 'one') + entry('y', 'one') }),
+      { builtinPolicies: [], todayMs: 0 },
+    )
+    const created = makePlan(desired, liveFromFixture({}), fixtureMeta(), memo).changes.filter(
+      (c) => c.kind === 'Entry' || c.kind === 'Node',
+    )
+    // the store wrote y with another hint than planned (as a concurrent writer might have)
+    const live = liveFromFixture({
+      entries: created.map((c) => ({
+        ...(c.after as object),
+        id: c.id as string,
+        ...(c.name === 'y' ? { hint: 'other' } : {}),
+      })),
+    })
+    memo.learnApplied(created, live.entries)
+    const kept = (name: string) =>
+      memo.desiredEntry(
+        desired.entries.find((e) => e.metadata.name === name)!,
+        'example.org',
+      ).kept?.matched
+    expect(kept('x')).toBe(live.entries.find((e) => e.name === 'x'))
+    expect(kept('y')).toBeUndefined()
+    const plan = makePlan(desired, live, fixtureMeta(), memo)
+    expect(plan).toEqual(makePlan(desired, live, fixtureMeta()))
+    expect(plan.changes.filter((c) => c.kind === 'Entry').map((c) => [c.action, c.name])).toEqual([
+      ['update', 'y'],
+    ])
+  })
+
   it('keeps the records of unchanged objects and follows edits and trust domain renames', () => {
     const checker = new RepositoryChecker()
     const memo = new PlanMemo()
