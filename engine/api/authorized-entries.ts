@@ -50,6 +50,54 @@ export function indexEntries(entries: readonly LiveEntry[], trustDomain: string)
   return { trustDomain, byParent, aliases, byId }
 }
 
+/** Entries changed since an index was built: as they are now, and the IDs deleted. */
+export interface EntryIndexChanges {
+  readonly entries: readonly LiveEntry[]
+  readonly deletedEntryIds: readonly string[]
+}
+
+/**
+ * A new index for the entries of `index` with `changes` applied, authorizing exactly what
+ * `indexEntries` of the whole changed list would; `index` itself is left as it was. Only the changes
+ * are indexed and only the parent lists they touch are copied (the maps are copied as they are).
+ */
+export function updateEntryIndex(
+  index: AuthorizedEntryIndex,
+  changes: EntryIndexChanges,
+): AuthorizedEntryIndex {
+  const gone = new Set(changes.deletedEntryIds)
+  for (const e of changes.entries) gone.add(e.id)
+  const byId = new Map(index.byId)
+  // parent lists are shared with `index`: the touched ones are copied once, then edited
+  const copies = new Map<string, LiveEntry[]>()
+  const listOf = (parentId: string): LiveEntry[] => {
+    let list = copies.get(parentId)
+    if (!list) copies.set(parentId, (list = [...(index.byParent.get(parentId) ?? [])]))
+    return list
+  }
+  for (const id of gone) {
+    const old = byId.get(id)
+    if (!old) continue
+    byId.delete(id)
+    const list = listOf(old.parentId)
+    const at = list.indexOf(old)
+    if (at >= 0) list.splice(at, 1)
+  }
+  const aliases = index.aliases.filter((a) => !gone.has(a.id))
+  const fresh = indexEntries(changes.entries, index.trustDomain)
+  aliases.push(...fresh.aliases)
+  for (const [id, entry] of fresh.byId) {
+    byId.set(id, entry)
+    listOf(entry.parentId).push(entry)
+  }
+  const byParent = new Map(index.byParent)
+  for (const [parentId, list] of copies) {
+    if (list.length > 0) byParent.set(parentId, list)
+    else byParent.delete(parentId)
+  }
+  return { trustDomain: index.trustDomain, byParent, aliases, byId }
+}
+
 /** The node aliases (their SPIFFE IDs) whose selectors are all among the agent's node selectors. */
 export function matchingAliases(index: AuthorizedEntryIndex, selectors: readonly string[]): string[] {
   const have = new Set(selectors)

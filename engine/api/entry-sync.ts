@@ -1,6 +1,7 @@
 /**
- * Authorized-entry sync: one index of the live state per store revision, shared by all agents, and
- * a push of the full authorized set to each connected agent whose set (or the bundle) changed.
+ * Authorized-entry sync: one index of the live state per store revision, shared by all agents (kept
+ * up to date with the store's entry changes, not rebuilt), and a push of the full authorized set to
+ * each connected agent whose set (or the bundle) changed.
  * Commits by other processes are noticed by polling `PRAGMA data_version` on the injected clock.
  */
 import type { TrustBundle } from '../ca/bundle.js'
@@ -10,7 +11,13 @@ import { bundleDigest, deliveredBundles } from '../federation/relationships.js'
 import type { LiveEntry, LiveState } from '../plan/types.js'
 import type { AttestedNode, NodeStore, Revocation } from '../store/node-store.js'
 import type { RegistrationStore } from '../store/registration-store.js'
-import { authorizedEntries, indexEntries, type AuthorizedEntryIndex } from './authorized-entries.js'
+import { LiveStateCache, type CachedLiveState } from '../store/live-state-cache.js'
+import {
+  authorizedEntries,
+  indexEntries,
+  updateEntryIndex,
+  type AuthorizedEntryIndex,
+} from './authorized-entries.js'
 import { wireBundle, wireEntry, type WireBundle, type WireEntry } from './wire.js'
 
 /** proto `SyncAuthorizedEntriesResponse`. */
@@ -88,7 +95,11 @@ export class EntrySync {
   private revocationGeneration = 0
   private delivered: Delivered | undefined
 
-  constructor(private readonly deps: EntrySyncDeps) {}
+  private readonly liveCache: LiveStateCache
+
+  constructor(private readonly deps: EntrySyncDeps) {
+    this.liveCache = new LiveStateCache(deps.store)
+  }
 
   /** Agents currently streaming. */
   get streams(): number {
@@ -100,13 +111,13 @@ export class EntrySync {
     const { revision, lineage } = await this.deps.store.fetchRevision()
     const current = this.snapshot
     if (current && current.revision === revision && current.live.lineage === lineage) return current
-    this.loading ??= this.deps.store
-      .readLiveState()
-      .then((live) => {
+    this.loading ??= this.liveCache
+      .read()
+      .then(({ live, delta }) => {
         const snap = {
           revision: live.revision,
           live,
-          index: indexEntries(live.entries, this.deps.trustDomain),
+          index: this.indexOf(live, delta),
         }
         this.snapshot = snap
         this.cache.clear()
@@ -114,6 +125,14 @@ export class EntrySync {
       })
       .finally(() => (this.loading = undefined))
     return this.loading
+  }
+
+  /** The index of `live`: the previous snapshot's updated by the entry changes when it is their base. */
+  private indexOf(live: LiveState, delta: CachedLiveState['delta']): AuthorizedEntryIndex {
+    const previous = this.snapshot
+    if (delta && previous && previous.live === delta.from)
+      return updateEntryIndex(previous.index, delta.changes)
+    return indexEntries(live.entries, this.deps.trustDomain)
   }
 
   /**

@@ -5,6 +5,7 @@
 import type { SourceSpan } from '../core/diagnostics.js'
 import { EngineError } from '../core/errors.js'
 import type { DesiredState } from '../model/types.js'
+import type { LiveEntry } from './types.js'
 import {
   entryRecordFromDesired,
   entryRecordFromNode,
@@ -20,11 +21,17 @@ import {
   type ScopeRecord,
   type TrustDomainRecord,
 } from './records.js'
+import type { PlanMemo } from './plan-memo.js'
 
 /** A desired entry or node and where it was declared. */
 export interface DesiredEntry {
   readonly record: EntryRecord
   readonly span: SourceSpan
+  /**
+   * Set on entries a PlanMemo keeps: the live entry this record last matched with nothing to change
+   * (live entries are values: a changed row is a new object), so the next plan can skip the compare.
+   */
+  readonly kept?: { matched?: LiveEntry }
 }
 
 /** Every desired object as a record; named kinds sorted by name, entries in declaration-list order. */
@@ -42,19 +49,23 @@ const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
 const byName = (a: { readonly name: string }, b: { readonly name: string }): number => cmp(a.name, b.name)
 
 /**
- * Builds the records of a desired state. Throws `ERR_PLAN_INVALID_INPUT` when it has no TrustDomain,
+ * Builds the records of a desired state (entry and node records from `memo` when given). Throws `ERR_PLAN_INVALID_INPUT` when it has no TrustDomain,
  * or when two objects of a kind share a name or two entries share a key (lint refuses both first).
  */
-export function desiredRecords(desired: DesiredState): DesiredRecords {
+export function desiredRecords(desired: DesiredState, memo?: PlanMemo): DesiredRecords {
   const td = desired.trustDomain
   if (!td) throw new EngineError('ERR_PLAN_INVALID_INPUT', 'the desired state declares no trust domain')
   const tdName = td.metadata.name
   const entries: DesiredEntry[] = []
   for (const n of sortedByName(desired.nodes)) {
-    entries.push({ record: entryRecordFromNode(n, tdName), span: n.source.span })
+    entries.push(
+      memo ? memo.desiredEntry(n, tdName) : { record: entryRecordFromNode(n, tdName), span: n.source.span },
+    )
   }
   for (const e of sortedByName(desired.entries)) {
-    entries.push({ record: entryRecordFromDesired(e), span: e.source.span })
+    entries.push(
+      memo ? memo.desiredEntry(e, tdName) : { record: entryRecordFromDesired(e), span: e.source.span },
+    )
   }
   checkUnique(entries, (e) => e.record)
   return {

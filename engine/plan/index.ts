@@ -1,5 +1,6 @@
 /** The plan stage (PURE): desired × live → Plan, its codec and its renderers. */
 export { makePlan, type PlanMeta } from './make-plan.js'
+export { PlanMemo } from './plan-memo.js'
 export { liveStateFromDesired } from './live-from-desired.js'
 export { encodePlan, decodePlan, PLAN_FORMAT_VERSION } from './codec.js'
 export { computePlanDigest } from './canonical-plan.js'

@@ -6,6 +6,7 @@ import { digestDesiredRecords } from './desired-digest.js'
 import { desiredRecords, type DesiredRecords } from './desired-records.js'
 import { compareChanges } from './order.js'
 import { planEntries, type EntryDiff } from './plan-entries.js'
+import type { PlanMemo } from './plan-memo.js'
 import { planNamed, planTrustDomain } from './plan-named.js'
 import {
   FEDERATION_BUNDLE_FIELDS,
@@ -35,7 +36,8 @@ export interface PlanMeta {
 }
 
 /**
- * Plans the changes that turn `live` into `desired`. Entries and nodes are matched by their key
+ * Plans the changes that turn `live` into `desired` (`memo`: what to keep for the next plan of the
+ * same repository; the plan is the same with or without it). Entries and nodes are matched by their key
  * (SPIFFE ID, parent ID, sorted selectors) and keep their live ID; new ones get the ID
  * `<entryIdPrefix><32 hex of the key>`; live entries without the prefix are never touched. Pure and
  * deterministic: the same inputs give the same plan, apart from `createdAt`. Throws
@@ -45,8 +47,8 @@ export interface PlanMeta {
  * const plan = makePlan(desired, store.readLiveState(), { createdAtMs: clock.now(), sigilVersion, source, diagnostics })
  * process.stdout.write(renderPlanText(plan, stylerFor(process.stdout)))
  */
-export function makePlan(desired: DesiredState, live: LiveState, meta: PlanMeta): Plan {
-  const records = desiredRecords(desired)
+export function makePlan(desired: DesiredState, live: LiveState, meta: PlanMeta, memo?: PlanMemo): Plan {
+  const records = desiredRecords(desired, memo)
   const { changes, unchanged, entries } = planAll(records, live)
   const accessChanges = planAccessChanges(
     changes,
@@ -62,7 +64,7 @@ export function makePlan(desired: DesiredState, live: LiveState, meta: PlanMeta)
     createdAt: new Date(meta.createdAtMs).toISOString(),
     source: { repo: meta.source.repo, commit: meta.source.commit, path: meta.source.path },
     base: planBase(live, meta),
-    desiredDigest: digestDesiredRecords(records),
+    desiredDigest: digestDesiredRecords(records, memo),
     trustDomain: td.name,
     safety: { maxDeletions: td.maxDeletions, entryIdPrefix: td.entryIdPrefix },
     changes,
@@ -95,7 +97,8 @@ function planAll(
     changes,
   )
   unchanged += planNamed('Policy', records.policies, live.policies.map(livePolicy), POLICY_FIELDS, changes)
-  const entries = planEntries(records.entries, live.entries, records.trustDomain.entryIdPrefix, changes)
+  const prefix = records.trustDomain.entryIdPrefix
+  const entries = planEntries(records.entries, live.entries, prefix, changes)
   unchanged += entries.unchanged
   changes.sort(compareChanges)
   return { changes, unchanged, entries }

@@ -42,16 +42,17 @@ export function recordKey(r: {
   return sha256Hex(JSON.stringify([r.spiffeId, r.parentId, sortedSet(r.selectors)]))
 }
 
-type Bucket = LiveEntry | LiveEntry[]
+/** Positions in the live list, bucketed by SPIFFE ID: matching compares parent and selectors inside a bucket, so no key strings are built. */
+type Bucket = number | number[]
 
-/** Live entries bucketed by SPIFFE ID: matching compares parent and selectors inside a bucket, so no key strings are built. */
 function indexLive(live: readonly LiveEntry[]): Map<string, Bucket> {
   const index = new Map<string, Bucket>()
-  for (const e of live) {
-    const held = index.get(e.spiffeId)
-    if (held === undefined) index.set(e.spiffeId, e)
-    else if (Array.isArray(held)) held.push(e)
-    else index.set(e.spiffeId, [held, e])
+  for (let i = 0; i < live.length; i++) {
+    const id = (live[i] as LiveEntry).spiffeId
+    const held = index.get(id)
+    if (held === undefined) index.set(id, i)
+    else if (typeof held === 'number') index.set(id, [held, i])
+    else held.push(i)
   }
   return index
 }
@@ -60,26 +61,42 @@ function sameKey(e: LiveEntry, r: EntryRecord): boolean {
   return e.parentId === r.parentId && sameStrings(sortedSet(e.selectors), r.selectors)
 }
 
+/** Whether `live` is the entry `record` describes, with no field to change. */
+export function matchesUnchanged(live: LiveEntry, record: EntryRecord): boolean {
+  return (
+    live.spiffeId === record.spiffeId &&
+    sameKey(live, record) &&
+    changedEntryFields(live, record).length === 0
+  )
+}
+
 interface Found {
-  /** The managed live entry to adopt: the lowest ID among managed ones with the key (others are deleted). */
-  managed?: LiveEntry
-  unmanaged?: LiveEntry
+  /** Position of the managed live entry to adopt: the lowest ID among managed ones with the key (others are deleted). */
+  managed?: number
+  unmanaged?: number
 }
 
 const NOTHING: Found = Object.freeze({})
 
 /** The live entries with the record's key. */
-function findLive(bucket: Bucket | undefined, r: EntryRecord, prefix: string): Found {
+function findLive(
+  bucket: Bucket | undefined,
+  live: readonly LiveEntry[],
+  r: EntryRecord,
+  prefix: string,
+): Found {
   if (bucket === undefined) return NOTHING
-  if (!Array.isArray(bucket)) {
-    if (!sameKey(bucket, r)) return NOTHING
-    return bucket.id.startsWith(prefix) ? { managed: bucket } : { unmanaged: bucket }
+  if (typeof bucket === 'number') {
+    const e = live[bucket] as LiveEntry
+    if (!sameKey(e, r)) return NOTHING
+    return e.id.startsWith(prefix) ? { managed: bucket } : { unmanaged: bucket }
   }
   const found: Found = {}
-  for (const e of bucket) {
+  for (const i of bucket) {
+    const e = live[i] as LiveEntry
     if (!sameKey(e, r)) continue
-    if (!e.id.startsWith(prefix)) found.unmanaged ??= e
-    else if (found.managed === undefined || e.id < found.managed.id) found.managed = e
+    if (!e.id.startsWith(prefix)) found.unmanaged ??= i
+    else if (found.managed === undefined || e.id < (live[found.managed] as LiveEntry).id) found.managed = i
   }
   return found
 }
@@ -92,20 +109,40 @@ export function planEntries(
   out: Change[],
 ): EntryDiff {
   const index = indexLive(live)
-  const adopted = new Set<LiveEntry>()
+  // adopted live entries by position
+  const adopted = new Uint8Array(live.length)
   const created = new Set<string>()
   const diagnostics: Diagnostic[] = []
   const afterEntries: { spiffeId: string; roles: readonly string[] }[] = []
   let unchanged = 0
   for (const d of desired) {
-    const { managed, unmanaged } = findLive(index.get(d.record.spiffeId), d.record, prefix)
-    if (managed !== undefined) {
-      if (adopted.has(managed)) throw duplicateKey(d)
-      adopted.add(managed)
+    const bucket = index.get(d.record.spiffeId)
+    // the same record alone under its SPIFFE ID with the same live entry it matched unchanged before
+    const same = d.kept?.matched
+    if (
+      same !== undefined &&
+      typeof bucket === 'number' &&
+      live[bucket] === same &&
+      same.id.startsWith(prefix)
+    ) {
+      if (adopted[bucket]) throw duplicateKey(d)
+      adopted[bucket] = 1
       afterEntries.push(d.record)
-      if (!pushUpdate(d, managed, out)) unchanged++
+      unchanged++
+      continue
+    }
+    const { managed, unmanaged } = findLive(bucket, live, d.record, prefix)
+    if (managed !== undefined) {
+      if (adopted[managed]) throw duplicateKey(d)
+      adopted[managed] = 1
+      afterEntries.push(d.record)
+      const held = live[managed] as LiveEntry
+      if (!pushUpdate(d, held, out)) {
+        unchanged++
+        if (d.kept) d.kept.matched = held
+      }
     } else if (unmanaged !== undefined) {
-      diagnostics.push(conflictDiagnostic(d, unmanaged, prefix))
+      diagnostics.push(conflictDiagnostic(d, live[unmanaged] as LiveEntry, prefix))
     } else {
       const key = recordKey(d.record)
       if (created.has(key)) throw duplicateKey(d)
@@ -122,12 +159,12 @@ export function planEntries(
     }
   }
   let unmanagedCount = 0
-  for (const e of live) {
+  live.forEach((e, i) => {
     if (!e.id.startsWith(prefix)) {
       unmanagedCount++
       afterEntries.push(e)
-    } else if (!adopted.has(e)) out.push(deleteChange(e))
-  }
+    } else if (!adopted[i]) out.push(deleteChange(e))
+  })
   return { unchanged, unmanaged: unmanagedCount, conflicts: diagnostics.length, diagnostics, afterEntries }
 }
 

@@ -47,47 +47,129 @@ const DEFAULT_TTLS = { x509: 3600, jwt: 300, maxX509: 86_400, maxJwt: 3600 }
 
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
 
-/** Builds the facts in one pass over the desired state (O(entries × roles per entry)). */
-export function buildRepositoryFacts(desired: DesiredState): RepositoryFacts {
-  const td = desired.trustDomain
-  const x509Default = td?.spec.x509SvidTtlSeconds ?? DEFAULT_TTLS.x509
-  const jwtDefault = td?.spec.jwtSvidTtlSeconds ?? DEFAULT_TTLS.jwt
-  const roleScopes = new Map<string, readonly string[]>(
-    desired.roles.map((r) => [r.metadata.name, r.spec.scopes]),
-  )
-  const roleUse = new Map<string, number>()
-  const entries: Record<string, EntryFacts> = Object.create(null)
-  // Most entries share a handful of role combinations: compute each combination once.
-  const byRoleSet = new Map<string, { scopes: readonly string[]; redundant: readonly string[] }>()
-  for (const entry of desired.entries) {
-    const key = entry.spec.roles.join('\u0000')
-    let shared = byRoleSet.get(key)
-    if (!shared) byRoleSet.set(key, (shared = roleSetFacts(entry.spec.roles, roleScopes)))
-    for (const role of entry.spec.roles) roleUse.set(role, (roleUse.get(role) ?? 0) + 1)
-    entries[entry.metadata.name] = entryFacts(entry, shared, x509Default, jwtDefault)
+/**
+ * Each Entry's facts, kept by entry object while the role definitions and TTL defaults they are
+ * computed from stay the same: objects of unchanged files are the same objects from one check to the
+ * next, so their facts are the same objects too.
+ */
+export class EntryFactsMemo {
+  private context = ''
+  private facts = new WeakMap<EntryObject, EntryFacts>()
+  private byRoleSet = new Map<string, { scopes: readonly string[]; redundant: readonly string[] }>()
+
+  /** A function giving each entry of `desired` its facts. */
+  factsOf(desired: DesiredState): (entry: EntryObject) => EntryFacts {
+    const { x509Default, jwtDefault } = ttlDefaults(desired)
+    const roleScopes = new Map<string, readonly string[]>(
+      desired.roles.map((r) => [r.metadata.name, r.spec.scopes]),
+    )
+    const context = JSON.stringify([x509Default, jwtDefault, [...roleScopes]])
+    if (context !== this.context) {
+      this.context = context
+      this.facts = new WeakMap()
+      this.byRoleSet = new Map()
+    }
+    return (entry) => {
+      let facts = this.facts.get(entry)
+      if (!facts) {
+        // most entries share a handful of role combinations: compute each combination once
+        const key = entry.spec.roles.join('\u0000')
+        let shared = this.byRoleSet.get(key)
+        if (!shared) this.byRoleSet.set(key, (shared = roleSetFacts(entry.spec.roles, roleScopes)))
+        this.facts.set(entry, (facts = entryFacts(entry, shared, x509Default, jwtDefault)))
+      }
+      return facts
+    }
   }
-  const usedRoles: Record<string, bigint> = Object.create(null)
-  for (const [role, count] of roleUse) usedRoles[role] = BigInt(count)
+}
+
+function ttlDefaults(desired: DesiredState): { x509Default: number; jwtDefault: number } {
+  const td = desired.trustDomain
   return {
-    trustDomain: {
+    x509Default: td?.spec.x509SvidTtlSeconds ?? DEFAULT_TTLS.x509,
+    jwtDefault: td?.spec.jwtSvidTtlSeconds ?? DEFAULT_TTLS.jwt,
+  }
+}
+
+type FactBuilders = { readonly [K in keyof RepositoryFacts]: () => RepositoryFacts[K] }
+
+function factBuilders(desired: DesiredState, factsOf: (entry: EntryObject) => EntryFacts): FactBuilders {
+  const td = desired.trustDomain
+  const { x509Default, jwtDefault } = ttlDefaults(desired)
+  return {
+    trustDomain: () => ({
       name: td?.metadata.name ?? '',
       x509SVIDTTLSeconds: BigInt(x509Default),
       jwtSVIDTTLSeconds: BigInt(jwtDefault),
       maxX509SVIDTTLSeconds: BigInt(td?.spec.maxX509SvidTtlSeconds ?? DEFAULT_TTLS.maxX509),
       maxJWTSVIDTTLSeconds: BigInt(td?.spec.maxJwtSvidTtlSeconds ?? DEFAULT_TTLS.maxJwt),
+    }),
+    scopes: () =>
+      Object.fromEntries(desired.scopes.map((s) => [s.metadata.name, { description: s.spec.description }])),
+    roles: () =>
+      Object.fromEntries(
+        desired.roles.map((r) => [
+          r.metadata.name,
+          { scopes: r.spec.scopes, description: r.spec.description },
+        ]),
+      ),
+    usedRoles: () => {
+      const roleUse = new Map<string, number>()
+      for (const entry of desired.entries)
+        for (const role of entry.spec.roles) roleUse.set(role, (roleUse.get(role) ?? 0) + 1)
+      const usedRoles: Record<string, bigint> = Object.create(null)
+      for (const [role, count] of roleUse) usedRoles[role] = BigInt(count)
+      return usedRoles
     },
-    scopes: Object.fromEntries(
-      desired.scopes.map((s) => [s.metadata.name, { description: s.spec.description }]),
-    ),
-    roles: Object.fromEntries(
-      desired.roles.map((r) => [r.metadata.name, { scopes: r.spec.scopes, description: r.spec.description }]),
-    ),
-    usedRoles,
-    usedScopes: scopeUsers(desired.roles),
-    entries,
-    nodes: Object.fromEntries(desired.nodes.map((n) => [n.metadata.name, { spiffeID: n.spec.spiffeId }])),
-    federatedTrustDomains: desired.federationBundles.map((b) => b.spec.trustDomain).sort(cmp),
+    usedScopes: () => scopeUsers(desired.roles),
+    entries: () => {
+      const entries: Record<string, EntryFacts> = Object.create(null)
+      for (const entry of desired.entries) entries[entry.metadata.name] = factsOf(entry)
+      return entries
+    },
+    nodes: () =>
+      Object.fromEntries(desired.nodes.map((n) => [n.metadata.name, { spiffeID: n.spec.spiffeId }])),
+    federatedTrustDomains: () => desired.federationBundles.map((b) => b.spec.trustDomain).sort(cmp),
   }
+}
+
+/** Builds the facts in one pass over the desired state (O(entries × roles per entry)). */
+export function buildRepositoryFacts(desired: DesiredState): RepositoryFacts {
+  const build = factBuilders(desired, new EntryFactsMemo().factsOf(desired))
+  return {
+    trustDomain: build.trustDomain(),
+    scopes: build.scopes(),
+    roles: build.roles(),
+    usedRoles: build.usedRoles(),
+    usedScopes: build.usedScopes(),
+    entries: build.entries(),
+    nodes: build.nodes(),
+    federatedTrustDomains: build.federatedTrustDomains(),
+  }
+}
+
+/**
+ * The facts of `buildRepositoryFacts`, each member computed on its first read (an expression that
+ * reads `repository.usedRoles` does not pay for the facts of every entry).
+ */
+export function lazyRepositoryFacts(
+  desired: DesiredState,
+  factsOf: (entry: EntryObject) => EntryFacts,
+): RepositoryFacts {
+  const build = factBuilders(desired, factsOf)
+  const facts = {}
+  for (const key of Object.keys(build) as (keyof RepositoryFacts)[]) {
+    let value: unknown
+    let built = false
+    Object.defineProperty(facts, key, {
+      enumerable: true,
+      get: () => {
+        if (!built) [value, built] = [build[key](), true]
+        return value
+      },
+    })
+  }
+  return facts as RepositoryFacts
 }
 
 function entryFacts(

@@ -11,9 +11,11 @@ import { isEngineError } from '../core/errors.js'
 import type { DesiredState, PolicyObject, SourceSnapshot } from '../model/types.js'
 import { encodePlan } from '../plan/codec.js'
 import { makePlan } from '../plan/make-plan.js'
+import { PlanMemo } from '../plan/plan-memo.js'
 import type { Change, LiveState, Plan } from '../plan/types.js'
+import { LiveStateCache, liveStats } from '../store/live-state-cache.js'
 import type { RegistrationStore, StoreRevision } from '../store/registration-store.js'
-import { checkRepository } from '../validate/check-repository.js'
+import { checkRepository, RepositoryChecker } from '../validate/check-repository.js'
 import { describeDrift, driftChanges, withoutChanges } from './drift.js'
 import { toReconcileError, lintError } from './errors.js'
 import type { CycleOutcome, DriftChange, ReconcileError } from './status.js'
@@ -93,6 +95,12 @@ export class ReconcileCycle {
   private appliedSource: { repo: string; path: string } | undefined
   /** Warn mode found drift and left it: the store revision no longer proves the store is in sync. */
   private driftPending: boolean
+  /** The live state of the last plan, caught up with the store's changes instead of read again. */
+  private readonly live: LiveStateCache
+  /** Lints the source head again with what its unchanged files gave last time. */
+  private readonly checker = new RepositoryChecker()
+  /** Records (and their JSON) of the desired objects the checker kept. */
+  private readonly planMemo = new PlanMemo()
 
   constructor(
     private readonly deps: CycleDeps,
@@ -100,6 +108,7 @@ export class ReconcileCycle {
   ) {
     this.applied = restored?.applied
     this.driftPending = restored?.driftPending ?? false
+    this.live = new LiveStateCache(deps.store)
   }
 
   /** The commit in force, if any. */
@@ -136,7 +145,7 @@ export class ReconcileCycle {
     const applied = this.applied
     if ((result.result !== 'failed' && result.result !== 'refused') || !applied) return result
     try {
-      const live = await this.deps.store.readLiveState()
+      const { live } = await this.live.read()
       if (live.lineage !== applied.lineage) return result
       if (live.revision === applied.revision && !this.driftPending) return result
       const desired = await this.desiredOf(applied.commit)
@@ -184,7 +193,7 @@ export class ReconcileCycle {
 
   private async evaluate(snapshot: SourceSnapshot & { commit: string }): Promise<CycleResult> {
     const { commit } = snapshot
-    const checked = checkRepository(snapshot, {
+    const checked = this.checker.check(snapshot, {
       builtinPolicies: this.deps.builtinPolicies,
       todayMs: this.deps.clock.now(),
     })
@@ -208,12 +217,13 @@ export class ReconcileCycle {
     snapshot: SourceSnapshot,
     warnings: Plan['diagnostics'],
   ): Plan {
-    return makePlan(desired, live, {
+    const meta = {
       createdAtMs: this.deps.clock.now(),
       sigilVersion: this.deps.sigilVersion,
       source: { repo: snapshot.repo, commit: snapshot.commit ?? '', path: snapshot.path },
       diagnostics: warnings,
-    })
+    }
+    return makePlan(desired, live, meta, this.planMemo)
   }
 
   private async planAndApply(
@@ -222,7 +232,7 @@ export class ReconcileCycle {
     warnings: Plan['diagnostics'],
   ): Promise<CycleResult> {
     const { store, clock, mode } = this.deps
-    const live = await store.readLiveState()
+    const { live } = await this.live.read()
     const plan = this.plan(desired, live, snapshot, warnings)
     const drift = await this.findDrift(plan, live, snapshot.commit)
     const toApply = mode === 'apply' ? plan : withoutChanges(plan, drift)
@@ -233,6 +243,7 @@ export class ReconcileCycle {
       changes: describeDrift(drift),
     }
     let revision: StoreRevision = { lineage: live.lineage, revision: live.revision }
+    let after: LiveState | undefined = live
     const counted = { create: 0, update: 0, delete: 0 }
     if (toApply.changes.length > 0) {
       if (!this.deps.isLeader()) return { result: 'skipped', commit: snapshot.commit, cached: false }
@@ -244,6 +255,12 @@ export class ReconcileCycle {
       )
       revision = { lineage: live.lineage, revision: done.revision }
       Object.assign(counted, { create: done.created, update: done.updated, delete: done.deleted })
+      // catch the kept live state up with this commit while its rows are hot: the next plan then
+      // reads only what changed after it (a failure here only defers that read)
+      const caught = await this.live.read().catch(() => undefined)
+      after = caught?.live
+      // what this commit wrote: the next plan need not compare those entries again
+      if (caught?.delta) this.planMemo.learnApplied(toApply.changes, caught.delta.changes.entries)
     }
     const unchanged = toApply.changes.length === 0 && this.applied?.commit === snapshot.commit
     this.applied = {
@@ -253,7 +270,9 @@ export class ReconcileCycle {
     }
     this.appliedSource = { repo: snapshot.repo, path: snapshot.path }
     this.driftPending = mode === 'warn' && drift.length > 0
-    const stats = await store.fetchStats(plan.safety.entryIdPrefix)
+    const prefix = plan.safety.entryIdPrefix
+    const stats =
+      after && sameRevision(after, revision) ? liveStats(after, prefix) : await store.fetchStats(prefix)
     const result: CycleOutcome =
       mode === 'warn' && drift.length > 0
         ? 'drift_reported'
@@ -290,7 +309,7 @@ export class ReconcileCycle {
   }
 
   private async desiredOf(commit: string): Promise<DesiredState | undefined> {
-    // re-read rather than kept: holding 100k parsed objects makes every git spawn (a fork) slower
+    // the applied commit, checked on its own: sharing the head's checker would evict the head's files
     try {
       const checked = checkRepository(await this.deps.source.loadCommit(commit), {
         builtinPolicies: this.deps.builtinPolicies,

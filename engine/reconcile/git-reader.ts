@@ -10,7 +10,12 @@ import { gitCacheDirFor } from '../source/git-cache.js'
 import { gitError, redactUrl, runGit, type GitContext } from '../source/git-exec.js'
 import { cacheRefFor, resolveRemoteRef, toFetchUrl } from '../source/git-refs.js'
 import { syncGitSource } from '../source/git-source.js'
-import { normalizeSourcePath, readTreeFiles } from '../source/git-tree.js'
+import {
+  lastTreeBlobCache,
+  normalizeSourcePath,
+  readTreeFiles,
+  type BlobTextCache,
+} from '../source/git-tree.js'
 import type { ReconcileSource } from './cycle.js'
 
 /** Commit verification: `head` checks the commit's signature, `tag` the signature of the tag `ref` names. */
@@ -36,11 +41,16 @@ export function createGitReader(options: GitReaderOptions): ReconcileSource {
   const gitDir = gitCacheDirFor(options.cacheDir, toFetchUrl(options.url))
   const timeout = options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }
   const cacheContext: GitContext = { cwd: gitDir, gitDir, ...timeout }
-  const snapshot = async (commit: string): Promise<SourceSnapshot & { commit: string }> => ({
+  // the head's blobs: a new head is read by its changed files only
+  const headBlobs = lastTreeBlobCache()
+  const snapshot = async (
+    commit: string,
+    blobs?: BlobTextCache,
+  ): Promise<SourceSnapshot & { commit: string }> => ({
     repo: redactUrl(options.url),
     commit,
     path,
-    files: await readTreeFiles(cacheContext, commit, path, path),
+    files: await readTreeFiles(cacheContext, commit, path, path, blobs),
   })
   return {
     async headCommit() {
@@ -58,7 +68,7 @@ export function createGitReader(options: GitReaderOptions): ReconcileSource {
         ...timeout,
       })
       if (options.verify) await verifySignature(cacheContext, options, sync.commit)
-      return snapshot(sync.commit)
+      return snapshot(sync.commit, headBlobs)
     },
     loadCommit: (commit) => snapshot(commit),
   }

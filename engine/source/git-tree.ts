@@ -43,6 +43,7 @@ export async function readTreeFiles(
   commit: string,
   path: string,
   prefix: string,
+  blobCache?: BlobTextCache,
 ): Promise<SourceFile[]> {
   const treeish = path === '' ? `${commit}^{tree}` : `${commit}:${path}`
   let type: string
@@ -75,9 +76,34 @@ export async function readTreeFiles(
     if (isIdentityFile(file)) wanted.push({ path: prefix === '' ? file : `${prefix}/${file}`, oid })
   }
   wanted.sort((a, b) => cmp(a.path, b.path))
-  const blobs = await readBlobs(
-    context,
-    wanted.map((w) => w.oid),
-  )
-  return wanted.map((w, i) => ({ path: w.path, text: (blobs[i] as { data: Buffer }).data.toString('utf8') }))
+  // a blob ID names its content: texts already read are not read again
+  const missing = [...new Set(wanted.map((w) => w.oid).filter((oid) => !blobCache?.has(oid)))]
+  const blobs = await readBlobs(context, missing)
+  const texts = new Map(blobs.map((b) => [b.oid, b.data.toString('utf8')]))
+  const files = wanted.map((w) => ({
+    path: w.path,
+    text: (texts.get(w.oid) ?? blobCache?.get(w.oid)) as string,
+  }))
+  blobCache?.keep(wanted.map((w, i) => [w.oid, (files[i] as SourceFile).text]))
+  return files
+}
+
+/** Texts of blobs by blob ID, kept between reads of one repository. */
+export interface BlobTextCache {
+  has(oid: string): boolean
+  get(oid: string): string | undefined
+  /** Called after each read with the blobs it returned. */
+  keep(blobs: readonly (readonly [string, string])[]): void
+}
+
+/** A cache holding the blobs of the last read only (so it never grows beyond one tree). */
+export function lastTreeBlobCache(): BlobTextCache {
+  let held = new Map<string, string>()
+  return {
+    has: (oid) => held.has(oid),
+    get: (oid) => held.get(oid),
+    keep: (blobs) => {
+      held = new Map(blobs)
+    },
+  }
 }

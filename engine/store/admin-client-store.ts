@@ -22,6 +22,7 @@ import type {
   CommitResult,
   ListAuditRecordsRequest,
   ListEntriesRequest,
+  LiveStateChanges,
   Page,
   RegistrationStore,
   StoreRevision,
@@ -33,6 +34,7 @@ export const ADMIN_STORE_METHODS = [
   'fetchRevision',
   'fetchStats',
   'readLiveState',
+  'readLiveStateChanges',
   'fetchEntry',
   'listEntries',
   'countEntries',
@@ -134,6 +136,8 @@ export class AdminClientStore implements RegistrationStore, NodeAdmin {
   fetchRevision = () => callAdmin<StoreRevision>(this.socketPath, 'fetchRevision', [])
   fetchStats = (prefix: string) => callAdmin<StoreStats>(this.socketPath, 'fetchStats', [prefix])
   readLiveState = () => callAdmin<LiveState>(this.socketPath, 'readLiveState', [])
+  readLiveStateChanges = async (since: StoreRevision) =>
+    (await callAdmin<LiveStateChanges | null>(this.socketPath, 'readLiveStateChanges', [since])) ?? undefined
   fetchEntry = async (id: string) =>
     (await callAdmin<LiveState['entries'][number] | null>(this.socketPath, 'fetchEntry', [id])) ?? undefined
   listEntries = (req: ListEntriesRequest = {}) =>

@@ -5,12 +5,13 @@
  */
 import type { Clock } from '../core/clock.js'
 import type { Random } from '../core/random.js'
-import type { LiveState, LiveTrustDomainSettings } from '../plan/types.js'
+import type { LiveState } from '../plan/types.js'
 import { auditGenesisHash, auditRowHash } from './audit-chain.js'
 import { StoreCorruptError, StoreNotFoundError } from './errors.js'
 import type { Migration } from './migrations/index.js'
 import { commitOnClient } from './postgres/commit.js'
 import { PostgresDatabase, parsePostgresUrl } from './postgres/database.js'
+import { readLiveStateChangesOn, readLiveStateOn } from './postgres/live-state.js'
 import { currentPgVersion, migratePostgres } from './postgres/migrate.js'
 import { PG_MIGRATIONS } from './postgres/migrations/index.js'
 import type {
@@ -20,6 +21,7 @@ import type {
   CommitResult,
   ListAuditRecordsRequest,
   ListEntriesRequest,
+  LiveStateChanges,
   Page,
   RegistrationStore,
   StoreRevision,
@@ -27,19 +29,11 @@ import type {
 } from './registration-store.js'
 import {
   type AuditRow,
-  type BundleRow,
   type EntryRow,
-  type PolicyRow,
-  type RoleRow,
-  type ScopeRow,
   auditFromRow,
-  bundleFromRow,
   decodePageToken,
   encodePageToken,
   entryFromRow,
-  policyFromRow,
-  roleFromRow,
-  scopeFromRow,
 } from './sqlite-rows.js'
 import { verifyAuditRows } from './verify-audit.js'
 
@@ -153,30 +147,12 @@ export class PostgresRegistrationStore implements RegistrationStore {
 
   async readLiveState(): Promise<LiveState> {
     await this.ready
-    return this.db.transaction(async (c) => {
-      const m = new Map(
-        (await c.query<{ key: string; value: string }>('SELECT key, value FROM meta')).rows.map((r) => [
-          r.key,
-          r.value,
-        ]),
-      )
-      const all = async <R extends object>(sql: string) =>
-        (await c.query<R & Record<string, unknown>>(sql)).rows
-      const settings = m.get('trust_domain_settings')
-      return {
-        lineage: m.get('lineage') as string,
-        revision: Number(m.get('revision')),
-        trustDomain: m.get('trust_domain') ?? '',
-        ...(settings ? { trustDomainSettings: JSON.parse(settings) as LiveTrustDomainSettings } : {}),
-        entries: (await all<EntryRow>('SELECT * FROM entries ORDER BY id')).map(entryFromRow),
-        roles: (await all<RoleRow>('SELECT * FROM roles ORDER BY name')).map(roleFromRow),
-        scopes: (await all<ScopeRow>('SELECT * FROM scopes ORDER BY name')).map(scopeFromRow),
-        federationBundles: (await all<BundleRow>('SELECT * FROM federation_bundles ORDER BY name')).map(
-          bundleFromRow,
-        ),
-        policies: (await all<PolicyRow>('SELECT * FROM policies ORDER BY name')).map(policyFromRow),
-      }
-    }, SNAPSHOT)
+    return this.db.transaction((c) => readLiveStateOn(c), SNAPSHOT)
+  }
+
+  async readLiveStateChanges(since: StoreRevision): Promise<LiveStateChanges | undefined> {
+    await this.ready
+    return this.db.transaction((c) => readLiveStateChangesOn(c, since), SNAPSHOT)
   }
 
   async fetchEntry(id: string) {

@@ -155,6 +155,19 @@ export type AuditVerification =
       readonly problem: 'hash-mismatch' | 'chain-broken' | 'gap' | 'head-mismatch'
     }
 
+/**
+ * The live state at the store's current revision, told as the entry changes since an earlier
+ * revision (`readLiveStateChanges`); the other kinds are few, so they come in full.
+ */
+export interface LiveStateChanges {
+  /** Everything but the entries, at `state.revision`. */
+  readonly state: Omit<LiveState, 'entries'>
+  /** Entries created or updated after the earlier revision, as they are now, sorted by ID. */
+  readonly entries: readonly LiveEntry[]
+  /** IDs of entries deleted after the earlier revision and not created again, sorted. */
+  readonly deletedEntryIds: readonly string[]
+}
+
 /** The registration store. Every method is safe to call concurrently from several processes. */
 export interface RegistrationStore {
   /** Human-readable location (file path or URL without credentials). */
@@ -165,6 +178,12 @@ export interface RegistrationStore {
   fetchStats(entryIdPrefix: string): Promise<StoreStats>
   /** Everything the plan stage needs, in one consistent snapshot. */
   readLiveState(): Promise<LiveState>
+  /**
+   * The changes from the live state at `since` to the current one, in one consistent snapshot;
+   * undefined when the store cannot tell them (another lineage, a revision ahead of the store, or
+   * one older than the store's change tracking), and the caller reads the whole state instead.
+   */
+  readLiveStateChanges(since: StoreRevision): Promise<LiveStateChanges | undefined>
   fetchEntry(id: string): Promise<LiveEntry | undefined>
   /** Entries sorted by ID. */
   listEntries(req?: ListEntriesRequest): Promise<Page<LiveEntry>>

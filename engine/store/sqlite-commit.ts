@@ -15,6 +15,7 @@ export class CommitStatements {
   readonly insertEntry: Database.Statement
   readonly updateEntry: Database.Statement
   readonly deleteEntry: Database.Statement
+  readonly writeTombstone: Database.Statement
   readonly entryKeyById: Database.Statement
   readonly insertAudit: Database.Statement
   readonly lastAudit: Database.Statement
@@ -27,16 +28,19 @@ export class CommitStatements {
 
   constructor(db: Database.Database) {
     this.insertEntry = db.prepare(
-      `INSERT INTO entries (${ENTRY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)`,
+      `INSERT INTO entries (${ENTRY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)`,
     )
     this.updateEntry = db.prepare(
       `UPDATE entries SET kind = ?, name = ?, entry_key = ?, spiffe_id = ?, parent_id = ?, selectors = ?,
          x509_svid_ttl = ?, jwt_svid_ttl = ?, dns_names = ?, federates_with = ?, hint = ?, admin = ?,
          downstream = ?, protect = ?, roles = ?, expires_at = ?, revision_number = revision_number + 1,
-         source_file = ?, source_commit = ?
+         source_file = ?, source_commit = ?, changed_revision = ?
        WHERE id = ? AND entry_key = ?`,
     )
     this.deleteEntry = db.prepare('DELETE FROM entries WHERE id = ? AND entry_key = ?')
+    this.writeTombstone = db.prepare(
+      'INSERT INTO entry_tombstones (id, revision) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET revision = excluded.revision',
+    )
     this.entryKeyById = db.prepare('SELECT entry_key FROM entries WHERE id = ?').pluck()
     this.insertAudit = db.prepare(
       'INSERT INTO audit_log (seq, at_ms, actor, event, revision, data, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
@@ -92,24 +96,30 @@ export function commitInTransaction(s: CommitStatements, req: CommitRequest): Co
       },
     )
   }
-  const createdAt = Math.floor(req.atMs / 1000)
+  const at = { createdAtSeconds: Math.floor(req.atMs / 1000), revision: revision + 1 }
   const total = req.writes.length
   req.writes.forEach((w, i) => {
-    applyWrite(s, w, createdAt)
+    applyWrite(s, w, at)
     if (req.onProgress && (i + 1) % PROGRESS_EVERY === 0) req.onProgress(i + 1, total)
   })
-  const next = revision + 1
+  const next = at.revision
   s.writeMeta.run('revision', String(next))
   const auditSeq = appendAudit(s, req, next)
   req.onProgress?.(total, total)
   return { revision: next, auditSeq }
 }
 
-function applyWrite(s: CommitStatements, w: StoreWrite, createdAtSeconds: number): void {
+/** When a write happens: `createdAt` of new entries, and the revision the commit leads to. */
+interface WriteTime {
+  readonly createdAtSeconds: number
+  readonly revision: number
+}
+
+function applyWrite(s: CommitStatements, w: StoreWrite, at: WriteTime): void {
   switch (w.kind) {
     case 'entry':
-      if (w.action === 'delete') return deleteEntry(s, w.id, w.key)
-      return w.action === 'create' ? createEntry(s, w.entry, createdAtSeconds) : updateEntry(s, w.entry)
+      if (w.action === 'delete') return deleteEntry(s, w.id, w.key, at)
+      return w.action === 'create' ? createEntry(s, w.entry, at) : updateEntry(s, w.entry, at)
     case 'trustDomain':
       s.writeMeta.run('trust_domain', w.action === 'delete' ? '' : w.name)
       s.writeMeta.run(
@@ -122,10 +132,17 @@ function applyWrite(s: CommitStatements, w: StoreWrite, createdAtSeconds: number
   }
 }
 
-function createEntry(s: CommitStatements, e: EntryRecord, createdAtSeconds: number): void {
+function createEntry(s: CommitStatements, e: EntryRecord, at: WriteTime): void {
   const key = entryKey(e.spiffeId, e.parentId, e.selectors)
   try {
-    s.insertEntry.run(e.id, ...entryValues(e, key), createdAtSeconds, e.sourceFile, e.sourceCommit)
+    s.insertEntry.run(
+      e.id,
+      ...entryValues(e, key),
+      at.createdAtSeconds,
+      e.sourceFile,
+      e.sourceCommit,
+      at.revision,
+    )
   } catch (err) {
     if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
       throw new StoreConflictError('exists', `entry ${e.id} already exists`, { id: e.id })
@@ -134,14 +151,16 @@ function createEntry(s: CommitStatements, e: EntryRecord, createdAtSeconds: numb
   }
 }
 
-function updateEntry(s: CommitStatements, e: EntryRecord): void {
+function updateEntry(s: CommitStatements, e: EntryRecord, at: WriteTime): void {
   const key = entryKey(e.spiffeId, e.parentId, e.selectors)
-  const info = s.updateEntry.run(...entryValues(e, key), e.sourceFile, e.sourceCommit, e.id, key)
+  const values = [...entryValues(e, key), e.sourceFile, e.sourceCommit, at.revision]
+  const info = s.updateEntry.run(...values, e.id, key)
   if (info.changes === 0) missingOrMismatch(s, e.id)
 }
 
-function deleteEntry(s: CommitStatements, id: string, key: string): void {
+function deleteEntry(s: CommitStatements, id: string, key: string, at: WriteTime): void {
   if (s.deleteEntry.run(id, key).changes === 0) missingOrMismatch(s, id)
+  s.writeTombstone.run(id, at.revision)
 }
 
 function missingOrMismatch(s: CommitStatements, id: string): never {

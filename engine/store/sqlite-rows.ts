@@ -7,7 +7,7 @@ import { StoreCorruptError } from './errors.js'
 export const ENTRY_COLUMNS =
   'id, kind, name, entry_key, spiffe_id, parent_id, selectors, x509_svid_ttl, jwt_svid_ttl, dns_names, ' +
   'federates_with, hint, admin, downstream, protect, roles, expires_at, revision_number, created_at, ' +
-  'source_file, source_commit'
+  'source_file, source_commit, changed_revision'
 
 export interface EntryRow {
   id: string

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs'
 import Database from 'better-sqlite3'
 import type { Clock } from '../core/clock.js'
 import type { Random } from '../core/random.js'
-import type { LiveState, LiveTrustDomainSettings } from '../plan/types.js'
+import type { LiveState } from '../plan/types.js'
 import { auditGenesisHash, auditRowHash } from './audit-chain.js'
 import { StoreCorruptError, StoreNotFoundError, StoreUnavailableError } from './errors.js'
 import { migrateDatabase } from './migrate.js'
@@ -15,27 +15,21 @@ import type {
   CommitResult,
   ListAuditRecordsRequest,
   ListEntriesRequest,
+  LiveStateChanges,
   Page,
   RegistrationStore,
   StoreRevision,
   StoreStats,
 } from './registration-store.js'
 import { CommitStatements, commitInTransaction } from './sqlite-commit.js'
+import { LiveStateStatements } from './sqlite-live-state.js'
 import {
   type AuditRow,
-  type BundleRow,
   type EntryRow,
-  type PolicyRow,
-  type RoleRow,
-  type ScopeRow,
   auditFromRow,
-  bundleFromRow,
   decodePageToken,
   encodePageToken,
   entryFromRow,
-  policyFromRow,
-  roleFromRow,
-  scopeFromRow,
 } from './sqlite-rows.js'
 import { verifyAuditRows } from './verify-audit.js'
 
@@ -130,8 +124,12 @@ function translate(err: unknown): unknown {
 }
 
 class SqliteRegistrationStore implements RegistrationStore {
-  private readonly commits: CommitStatements
-  private readonly commitTxn: Database.Transaction<(req: CommitRequest) => CommitResult>
+  private prepared:
+    | {
+        readonly commitTxn: Database.Transaction<(req: CommitRequest) => CommitResult>
+        readonly live: LiveStateStatements
+      }
+    | undefined
   private readonly meta: Database.Statement
   private closed = false
 
@@ -139,9 +137,17 @@ class SqliteRegistrationStore implements RegistrationStore {
     private readonly db: Database.Database,
     readonly location: string,
   ) {
-    this.commits = new CommitStatements(db)
-    this.commitTxn = db.transaction((req: CommitRequest) => commitInTransaction(this.commits, req))
     this.meta = db.prepare('SELECT value FROM meta WHERE key = ?').pluck()
+  }
+
+  /** Prepared on first use: a store opened at an older schema (migration tests) must still open. */
+  private statements() {
+    if (!this.prepared) {
+      const commits = new CommitStatements(this.db)
+      const commitTxn = this.db.transaction((req: CommitRequest) => commitInTransaction(commits, req))
+      this.prepared = { commitTxn, live: new LiveStateStatements(this.db) }
+    }
+    return this.prepared
   }
 
   private run<T>(fn: () => T): Promise<T> {
@@ -185,27 +191,11 @@ class SqliteRegistrationStore implements RegistrationStore {
   }
 
   readLiveState(): Promise<LiveState> {
-    return this.run(() =>
-      this.db.transaction(() => ({
-        ...this.revisionNow(),
-        trustDomain: this.meta.get('trust_domain') as string,
-        ...this.trustDomainSettings(),
-        entries: (this.db.prepare('SELECT * FROM entries ORDER BY id').all() as EntryRow[]).map(entryFromRow),
-        roles: (this.db.prepare('SELECT * FROM roles ORDER BY name').all() as RoleRow[]).map(roleFromRow),
-        scopes: (this.db.prepare('SELECT * FROM scopes ORDER BY name').all() as ScopeRow[]).map(scopeFromRow),
-        federationBundles: (
-          this.db.prepare('SELECT * FROM federation_bundles ORDER BY name').all() as BundleRow[]
-        ).map(bundleFromRow),
-        policies: (this.db.prepare('SELECT * FROM policies ORDER BY name').all() as PolicyRow[]).map(
-          policyFromRow,
-        ),
-      }))(),
-    )
+    return this.run(() => this.db.transaction(() => this.statements().live.read())())
   }
 
-  private trustDomainSettings(): { trustDomainSettings?: LiveTrustDomainSettings } {
-    const text = this.meta.get('trust_domain_settings') as string | undefined
-    return text ? { trustDomainSettings: JSON.parse(text) as LiveTrustDomainSettings } : {}
+  readLiveStateChanges(since: StoreRevision): Promise<LiveStateChanges | undefined> {
+    return this.run(() => this.db.transaction(() => this.statements().live.readChanges(since))())
   }
 
   fetchEntry(id: string) {
@@ -243,7 +233,7 @@ class SqliteRegistrationStore implements RegistrationStore {
   }
 
   commitChanges(req: CommitRequest): Promise<CommitResult> {
-    return this.run(() => this.commitTxn.immediate(req))
+    return this.run(() => this.statements().commitTxn.immediate(req))
   }
 
   listAuditRecords(req: ListAuditRecordsRequest = {}): Promise<Page<AuditRecord>> {

@@ -3,6 +3,7 @@ import { MIGRATION_002_NODES } from './002-nodes.js'
 import { MIGRATION_003_REVOCATIONS } from './003-revocations.js'
 import { MIGRATION_004_RECONCILE_STATUS } from './004-reconcile-status.js'
 import { MIGRATION_005_FOREIGN_BUNDLES } from './005-foreign-bundles.js'
+import { MIGRATION_006_ENTRY_CHANGES } from './006-entry-changes.js'
 
 /** One forward-only schema step; `version` is the `PRAGMA user_version` after it ran. */
 export interface Migration {
@@ -21,4 +22,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 3, name: 'revocations', sql: MIGRATION_003_REVOCATIONS },
   { version: 4, name: 'reconcile-status', sql: MIGRATION_004_RECONCILE_STATUS },
   { version: 5, name: 'foreign-bundles', sql: MIGRATION_005_FOREIGN_BUNDLES },
+  { version: 6, name: 'entry-changes', sql: MIGRATION_006_ENTRY_CHANGES },
 ]

@@ -9,15 +9,15 @@ import { ENTRY_COLUMNS, entryValues } from '../sqlite-rows.js'
 import { StoreFencedError } from './fencing.js'
 
 const PROGRESS_EVERY = 1000
-// 21 columns × 500 rows stays far below the 65,535 bind parameters of one statement
+// 22 columns × 500 rows stays far below the 65,535 bind parameters of one statement
 const INSERT_BATCH = 500
 const ENTRY_COLUMN_COUNT = ENTRY_COLUMNS.split(',').length
 
 const UPDATE_ENTRY = `UPDATE entries SET kind = $1, name = $2, entry_key = $3, spiffe_id = $4, parent_id = $5,
   selectors = $6, x509_svid_ttl = $7, jwt_svid_ttl = $8, dns_names = $9, federates_with = $10, hint = $11,
   admin = $12, downstream = $13, protect = $14, roles = $15, expires_at = $16,
-  revision_number = revision_number + 1, source_file = $17, source_commit = $18
-  WHERE id = $19 AND entry_key = $20`
+  revision_number = revision_number + 1, source_file = $17, source_commit = $18, changed_revision = $19
+  WHERE id = $20 AND entry_key = $21`
 
 const NAMED: Record<string, { table: string; cols: string[] }> = {
   role: { table: 'roles', cols: ['description', 'scopes'] },
@@ -78,7 +78,7 @@ export async function commitOnClient(
       { expected: req.base, actual: { lineage, revision } },
     )
   }
-  const createdAt = Math.floor(req.atMs / 1000)
+  const at = { createdAtSeconds: Math.floor(req.atMs / 1000), revision: revision + 1 }
   const total = req.writes.length
   let done = 0
   const progress = (n: number) => {
@@ -92,7 +92,7 @@ export async function commitOnClient(
     if (pending.length === 0) return
     const batch = pending
     pending = []
-    await insertEntries(c, batch, createdAt)
+    await insertEntries(c, batch, at)
     progress(batch.length)
   }
   for (const w of req.writes) {
@@ -102,11 +102,11 @@ export async function commitOnClient(
       continue
     }
     await flush()
-    await applyWrite(c, w, createdAt)
+    await applyWrite(c, w, at)
     progress(1)
   }
   await flush()
-  const next = revision + 1
+  const next = at.revision
   await c.query("UPDATE meta SET value = $1 WHERE key = 'revision'", [String(next)])
   const auditSeq = await appendCommitAudit(c, req, next)
   await c.query('SELECT pg_notify($1, $2)', [`sigil_${await schemaOf(c)}`, String(next)])
@@ -126,11 +126,25 @@ export async function checkFence(c: pg.ClientBase, epoch: number): Promise<void>
   if (current !== epoch) throw new StoreFencedError(epoch, current)
 }
 
-async function insertEntries(c: pg.ClientBase, entries: EntryRecord[], createdAt: number): Promise<void> {
+/** When a write happens: `createdAt` of new entries, and the revision the commit leads to. */
+interface WriteTime {
+  readonly createdAtSeconds: number
+  readonly revision: number
+}
+
+async function insertEntries(c: pg.ClientBase, entries: EntryRecord[], at: WriteTime): Promise<void> {
   const values: unknown[] = []
   for (const e of entries) {
     const key = entryKey(e.spiffeId, e.parentId, e.selectors)
-    values.push(e.id, ...entryValues(e, key), 0, createdAt, e.sourceFile, e.sourceCommit)
+    values.push(
+      e.id,
+      ...entryValues(e, key),
+      0,
+      at.createdAtSeconds,
+      e.sourceFile,
+      e.sourceCommit,
+      at.revision,
+    )
   }
   try {
     await c.query(
@@ -144,21 +158,26 @@ async function insertEntries(c: pg.ClientBase, entries: EntryRecord[], createdAt
   }
 }
 
-async function applyWrite(c: pg.ClientBase, w: StoreWrite, createdAt: number): Promise<void> {
+async function applyWrite(c: pg.ClientBase, w: StoreWrite, at: WriteTime): Promise<void> {
   switch (w.kind) {
     case 'entry': {
       if (w.action === 'delete') {
         const res = await c.query('DELETE FROM entries WHERE id = $1 AND entry_key = $2', [w.id, w.key])
         if (res.rowCount === 0) await missingOrMismatch(c, w.id)
+        await c.query(
+          'INSERT INTO entry_tombstones (id, revision) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET revision = excluded.revision',
+          [w.id, at.revision],
+        )
         return
       }
-      if (w.action === 'create') return insertEntries(c, [w.entry], createdAt)
+      if (w.action === 'create') return insertEntries(c, [w.entry], at)
       const e = w.entry
       const key = entryKey(e.spiffeId, e.parentId, e.selectors)
       const res = await c.query(UPDATE_ENTRY, [
         ...entryValues(e, key),
         e.sourceFile,
         e.sourceCommit,
+        at.revision,
         e.id,
         key,
       ])

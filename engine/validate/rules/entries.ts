@@ -1,4 +1,4 @@
-/** Entry and Node contents: selectors, DNS names, TTL ceilings, duplicate entry keys. */
+/** Entry and Node contents: selectors, DNS names, TTL ceilings (per object), duplicate entry keys (across). */
 import { formatDurationMs } from '../../core/duration.js'
 import { checkSelector, parseSelector, selectorRole, type AttestorRole } from '../../core/selector.js'
 import type { DesiredState, EntryObject, NodeObject } from '../../model/types.js'
@@ -42,7 +42,7 @@ function checkSelectors(object: EntryObject | NodeObject, want: AttestorRole, f:
   })
 }
 
-function checkTtls(entry: EntryObject, desired: DesiredState, f: Findings): void {
+function checkTtls(entry: EntryObject, desired: Pick<DesiredState, 'trustDomain'>, f: Findings): void {
   const td = desired.trustDomain
   if (!td) return
   const fmt = (s: number) => formatDurationMs(s * 1000)
@@ -94,7 +94,7 @@ export function checkTrustDomainTtls(desired: DesiredState, f: Findings): void {
  * The entry key of engine/core/entry-key.ts (spiffeID, parentID, sorted selectors) as a cheap string:
  * the schema already forbids repeated selectors, so sorting a copy is enough.
  */
-function naturalKey(entry: EntryObject): string {
+export function naturalKey(entry: EntryObject): string {
   const selectors = entry.spec.selectors
   let sorted = true
   for (let i = 1; i < selectors.length && sorted; i++)
@@ -103,20 +103,36 @@ function naturalKey(entry: EntryObject): string {
   return `${entry.spec.spiffeId}\u0000${entry.spec.parentId}\u0000${list.join('\u0000')}`
 }
 
-/** Runs the content rules over every Node and Entry. */
-export function checkEntries(desired: DesiredState, f: Findings): void {
-  for (const node of desired.nodes) checkSelectors(node, 'node', f)
-  const keys = new Map<string, EntryObject>()
-  for (const entry of desired.entries) {
-    checkSelectors(entry, 'workload', f)
-    entry.spec.dnsNames.forEach((name, i) => {
-      const problem = dnsNameProblem(name)
-      if (problem)
-        f.add(entry, 'ERR_MODEL_INVALID_DNS_NAME', `/spec/dnsNames/${i}`, `dns name "${name}" ${problem}`)
-    })
-    checkTtls(entry, desired, f)
-    const key = naturalKey(entry)
-    const first = keys.get(key)
+/** The content rules of one Node: its selectors. */
+export function checkNodeContents(node: NodeObject, f: Findings): void {
+  checkSelectors(node, 'node', f)
+}
+
+/** The content rules of one Entry: selectors, DNS names, TTLs within the trust domain's ceilings. */
+export function checkEntryContents(
+  entry: EntryObject,
+  desired: Pick<DesiredState, 'trustDomain'>,
+  f: Findings,
+): void {
+  checkSelectors(entry, 'workload', f)
+  entry.spec.dnsNames.forEach((name, i) => {
+    const problem = dnsNameProblem(name)
+    if (problem)
+      f.add(entry, 'ERR_MODEL_INVALID_DNS_NAME', `/spec/dnsNames/${i}`, `dns name "${name}" ${problem}`)
+  })
+  checkTtls(entry, desired, f)
+}
+
+/** Entries sharing a natural key with an earlier one (`keys[i]` is the key of `entries[i]`). */
+export function checkDuplicateEntries(
+  entries: readonly EntryObject[],
+  keys: readonly string[],
+  f: Findings,
+): void {
+  const firsts = new Map<string, EntryObject>()
+  entries.forEach((entry, i) => {
+    const key = keys[i] as string
+    const first = firsts.get(key)
     if (first) {
       f.add(
         entry,
@@ -124,6 +140,6 @@ export function checkEntries(desired: DesiredState, f: Findings): void {
         '/spec/spiffeID',
         `Entry/${first.metadata.name} (${first.source.file}:${first.source.span.line}) has the same spiffeID, parentID and selectors; they would be one registration entry`,
       )
-    } else keys.set(key, entry)
-  }
+    } else firsts.set(key, entry)
+  })
 }

@@ -11,13 +11,16 @@ import type { DesiredState, EntryObject, NodeObject } from '../../model/types.js
 import type { Findings } from '../report.js'
 
 type IdRole = 'spiffeID' | 'parentID'
+type Parsed = ReturnType<typeof parseSpiffeId>
 
-// parent IDs repeat across thousands of entries; parse each distinct string once per run
-let cache = new Map<string, ReturnType<typeof parseSpiffeId>>()
-function parseCached(raw: string): ReturnType<typeof parseSpiffeId> {
-  let parsed = cache.get(raw)
-  if (!parsed) cache.set(raw, (parsed = parseSpiffeId(raw)))
-  return parsed
+/** Parses parent IDs, each distinct string once: they repeat across thousands of entries. */
+export function parentIdParser(): (raw: string) => Parsed {
+  const cache = new Map<string, Parsed>()
+  return (raw) => {
+    let parsed = cache.get(raw)
+    if (!parsed) cache.set(raw, (parsed = parseSpiffeId(raw)))
+    return parsed
+  }
 }
 
 /** Checks one ID; returns the parsed ID when it is usable for further rules. */
@@ -27,9 +30,9 @@ function checkId(
   field: IdRole,
   raw: string,
   trustDomain: string | undefined,
+  parsed: Parsed,
 ): SpiffeId | undefined {
   const pointer = `/spec/${field}`
-  const parsed = field === 'parentID' ? parseCached(raw) : parseSpiffeId(raw)
   if (!parsed.ok) {
     f.add(
       object,
@@ -60,65 +63,71 @@ function checkId(
   return parsed.value
 }
 
-/** Runs the identity rules over every Node and Entry. */
-export function checkIdentities(desired: DesiredState, f: Findings): void {
-  cache = new Map()
-  const td = desired.trustDomain?.metadata.name
-  const nodeIds = new Set<string>()
-  const entryIds = new Set<string>()
-  for (const node of desired.nodes) {
-    const id = checkId(f, node, 'spiffeID', node.spec.spiffeId, td)
-    if (id && isReservedPath(id.path)) {
-      f.add(
-        node,
-        'ERR_MODEL_RESERVED_PATH',
-        '/spec/spiffeID',
-        `spiffeID "${node.spec.spiffeId}" is under /spire/, which is reserved for agents and servers`,
-      )
-    }
-    nodeIds.add(node.spec.spiffeId)
+function checkOwnId(object: EntryObject | NodeObject, trustDomain: string | undefined, f: Findings): void {
+  const raw = object.spec.spiffeId
+  const id = checkId(f, object, 'spiffeID', raw, trustDomain, parseSpiffeId(raw))
+  if (id && isReservedPath(id.path)) {
+    f.add(
+      object,
+      'ERR_MODEL_RESERVED_PATH',
+      '/spec/spiffeID',
+      `spiffeID "${raw}" is under /spire/, which is reserved for agents and servers`,
+    )
   }
-  for (const entry of desired.entries) {
-    const id = checkId(f, entry, 'spiffeID', entry.spec.spiffeId, td)
-    if (id && isReservedPath(id.path)) {
-      f.add(
-        entry,
-        'ERR_MODEL_RESERVED_PATH',
-        '/spec/spiffeID',
-        `spiffeID "${entry.spec.spiffeId}" is under /spire/, which is reserved for agents and servers`,
-      )
-    }
-    entryIds.add(entry.spec.spiffeId)
+}
+
+/** The rules on a Node's own SPIFFE ID. */
+export function checkNodeId(node: NodeObject, trustDomain: string | undefined, f: Findings): void {
+  checkOwnId(node, trustDomain, f)
+}
+
+/**
+ * The rules on an Entry's own SPIFFE ID and parent ID; returns true when the parent is a valid ID
+ * outside /spire/ that must be a declared Node or Entry (checked across objects by `checkParents`).
+ */
+export function checkEntryIds(
+  entry: EntryObject,
+  trustDomain: string | undefined,
+  f: Findings,
+  parseParent: (raw: string) => Parsed,
+): boolean {
+  checkOwnId(entry, trustDomain, f)
+  const raw = entry.spec.parentId
+  const parent = checkId(f, entry, 'parentID', raw, trustDomain, parseParent(raw))
+  if (!parent) return false
+  if (!isReservedPath(parent.path)) return true
+  if (!isAgentPath(parent.path) && raw !== serverSpiffeId(parent.trustDomain)) {
+    f.add(
+      entry,
+      'ERR_MODEL_RESERVED_PATH',
+      '/spec/parentID',
+      `parentID "${raw}" is under /spire/ but is neither an agent ID (/spire/agent/<attestor>/...) nor the server ID (/spire/server)`,
+    )
   }
+  return false
+}
+
+/**
+ * Parents that are neither a declared Node nor an Entry (`mustResolve[i]`: `checkEntryIds` of
+ * `desired.entries[i]`), and parent chains that form cycles.
+ */
+export function checkParents(desired: DesiredState, mustResolve: readonly boolean[], f: Findings): void {
+  const nodeIds = new Set(desired.nodes.map((n) => n.spec.spiffeId))
+  const entryIds = new Set(desired.entries.map((e) => e.spec.spiffeId))
   const nodeList = [...nodeIds]
-  for (const entry of desired.entries) {
-    const parent = checkId(f, entry, 'parentID', entry.spec.parentId, td)
-    if (!parent) continue
+  desired.entries.forEach((entry, i) => {
     const raw = entry.spec.parentId
-    if (isReservedPath(parent.path)) {
-      if (!isAgentPath(parent.path) && raw !== serverSpiffeId(parent.trustDomain)) {
-        f.add(
-          entry,
-          'ERR_MODEL_RESERVED_PATH',
-          '/spec/parentID',
-          `parentID "${raw}" is under /spire/ but is neither an agent ID (/spire/agent/<attestor>/...) nor the server ID (/spire/server)`,
-        )
-      }
-      continue
-    }
-    if (!nodeIds.has(raw) && !entryIds.has(raw)) {
-      const near = closest(raw, nodeList)
-      f.add(
-        entry,
-        'ERR_MODEL_UNKNOWN_PARENT',
-        '/spec/parentID',
-        `parentID "${raw}" is not a declared Node or Entry, an agent ID or the server ID`,
-        near ? `did you mean "${near}"?` : undefined,
-      )
-    }
-  }
+    if (!mustResolve[i] || nodeIds.has(raw) || entryIds.has(raw)) return
+    const near = closest(raw, nodeList)
+    f.add(
+      entry,
+      'ERR_MODEL_UNKNOWN_PARENT',
+      '/spec/parentID',
+      `parentID "${raw}" is not a declared Node or Entry, an agent ID or the server ID`,
+      near ? `did you mean "${near}"?` : undefined,
+    )
+  })
   checkCycles(desired.entries, entryIds, f)
-  cache = new Map()
 }
 
 /** Entries whose parent chain (parentID → entries with that spiffeID → …) comes back to itself. */

@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { entryKey } from '../../../engine/core/entry-key.js'
 import { MIGRATIONS } from '../../../engine/store/migrations/index.js'
 import type { RegistrationStore } from '../../../engine/store/registration-store.js'
-import { commit, entryRecord } from '../../unit/engine/store/support.js'
+import { commit, entryRecord, oldSchemaEntrySql } from '../../unit/engine/store/support.js'
 import type { StoreBackend, StoreHandle } from './backends.js'
 
 const LATEST = MIGRATIONS.length
@@ -61,9 +61,9 @@ export function describeRegistrationStore(backend: StoreBackend): void {
       it(`migrates forward from schema version ${from}, keeping data and lineage`, async () => {
         const at = backend.location()
         const old = await at.open({ create: true, upTo: from })
-        await commit(old, [{ kind: 'entry', action: 'create', entry: entryRecord(1) }])
         const { lineage } = await old.fetchRevision()
         await old.close()
+        await at.tamper(oldSchemaEntrySql(1))
         expect(await at.schemaVersion()).toBe(from)
         const store = await again(at)
         expect(await at.schemaVersion()).toBe(LATEST)

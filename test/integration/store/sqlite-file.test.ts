@@ -9,7 +9,7 @@ import { FakeClock } from '../../support/fake-clock.js'
 import { seededRandom } from '../../support/seeded-random.js'
 import { tempDir } from '../../support/git.js'
 import { PROJECT_ROOT } from '../../support/cli.js'
-import { commit, entryRecord } from '../../unit/engine/store/support.js'
+import { commit, entryRecord, oldSchemaEntrySql } from '../../unit/engine/store/support.js'
 
 const deps = () => ({ clock: new FakeClock(), random: seededRandom(1) })
 const FIXTURES = join(PROJECT_ROOT, 'test', 'fixtures', 'store')
@@ -79,8 +79,15 @@ describe('sqlite store file', () => {
     for (let from = 1; from <= MIGRATIONS.length; from++) {
       const path = join(tempDir(), 'sigil.db')
       const store = openSqliteStore(path, deps(), { create: true, migrations: MIGRATIONS.slice(0, from) })
-      await commit(store, [{ kind: 'entry', action: 'create', entry: entryRecord(1) }])
+      // this code's commits fit the latest schema only
+      if (from === MIGRATIONS.length)
+        await commit(store, [{ kind: 'entry', action: 'create', entry: entryRecord(1) }])
       await store.close()
+      if (from < MIGRATIONS.length) {
+        const db = new Database(path)
+        db.exec(oldSchemaEntrySql(1))
+        db.close()
+      }
       const migrated = openSqliteStore(path, deps(), { migrations: [...MIGRATIONS, extra] })
       expect(await migrated.fetchEntry('sigil.0001')).toMatchObject({ name: 'workload-1' })
       expect(await migrated.verifyAuditLog()).toMatchObject({ ok: true })
