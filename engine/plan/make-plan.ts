@@ -49,6 +49,7 @@ export interface PlanMeta {
  */
 export function makePlan(desired: DesiredState, live: LiveState, meta: PlanMeta, memo?: PlanMemo): Plan {
   const records = desiredRecords(desired, memo)
+  memo?.planning(records.entries)
   const { changes, unchanged, entries } = planAll(records, live)
   const accessChanges = planAccessChanges(
     changes,

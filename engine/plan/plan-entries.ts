@@ -140,7 +140,7 @@ export function planEntries(
       if (!pushUpdate(d, held, out)) {
         unchanged++
         if (d.kept) d.kept.matched = held
-      }
+      } else if (d.kept) d.kept.planned = held.id
     } else if (unmanaged !== undefined) {
       diagnostics.push(conflictDiagnostic(d, live[unmanaged] as LiveEntry, prefix))
     } else {
@@ -148,14 +148,9 @@ export function planEntries(
       if (created.has(key)) throw duplicateKey(d)
       created.add(key)
       afterEntries.push(d.record)
-      out.push({
-        action: 'create',
-        kind: d.record.kind,
-        name: d.record.name,
-        key,
-        id: mintEntryId(prefix, key),
-        after: d.record,
-      })
+      const id = mintEntryId(prefix, key)
+      if (d.kept) d.kept.planned = id
+      out.push({ action: 'create', kind: d.record.kind, name: d.record.name, key, id, after: d.record })
     }
   }
   let unmanagedCount = 0

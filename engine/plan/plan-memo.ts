@@ -7,8 +7,8 @@
 import type { EntryObject, NodeObject } from '../model/types.js'
 import type { DesiredEntry } from './desired-records.js'
 import { matchesUnchanged } from './plan-entries.js'
-import { entryRecordFromDesired, entryRecordFromNode, type EntryRecord } from './records.js'
-import type { Change, LiveEntry } from './types.js'
+import { entryRecordFromDesired, entryRecordFromNode } from './records.js'
+import type { LiveEntry } from './types.js'
 
 export class PlanMemo {
   private readonly entries = new WeakMap<
@@ -16,7 +16,8 @@ export class PlanMemo {
     { trustDomain: string; entry: DesiredEntry }
   >()
   private readonly json = new WeakMap<object, Uint8Array>()
-  private readonly byRecord = new WeakMap<EntryRecord, DesiredEntry>()
+  /** The desired entries of the last plan. */
+  private planned: readonly DesiredEntry[] = []
 
   /** The desired entry of `object` (an Entry, or a Node under `trustDomain`), the same object while `object` is. */
   desiredEntry(object: EntryObject | NodeObject, trustDomain: string): DesiredEntry {
@@ -28,22 +29,28 @@ export class PlanMemo {
       object.kind === 'Node' ? entryRecordFromNode(object, trustDomain) : entryRecordFromDesired(object)
     const entry: DesiredEntry = { record, span: object.source.span, kept: {} }
     this.entries.set(object, { trustDomain: key, entry })
-    this.byRecord.set(record, entry)
     return entry
   }
 
+  /** Notes the desired entries a plan was made of (`makePlan` calls this). */
+  planning(entries: readonly DesiredEntry[]): void {
+    this.planned = entries
+  }
+
   /**
-   * After `changes` were applied: remembers the row now stored for each created or updated entry,
-   * when it is exactly the planned record (checked as a plan checks it), so the next plan need not
-   * compare them. `rows`: entries the store reports written by the commit.
+   * After the last plan (or part of it) was applied: remembers the row now stored for each entry it
+   * created or updated, when the row is exactly the planned record (checked as a plan checks it), so
+   * the next plan need not compare them. `rows`: entries the store reports written since the plan.
    */
-  learnApplied(changes: readonly Change[], rows: readonly LiveEntry[]): void {
-    const byId = new Map(rows.map((r) => [r.id, r]))
-    for (const c of changes) {
-      if (c.action === 'delete' || (c.kind !== 'Entry' && c.kind !== 'Node') || c.id === undefined) continue
-      const entry = this.byRecord.get(c.after as EntryRecord)
-      const row = byId.get(c.id)
-      if (entry?.kept && row && matchesUnchanged(row, entry.record)) entry.kept.matched = row
+  learnApplied(rows: readonly LiveEntry[]): void {
+    const byId = new Map<string, LiveEntry>()
+    for (const row of rows) byId.set(row.id, row)
+    for (const d of this.planned) {
+      const kept = d.kept
+      if (kept?.planned === undefined) continue
+      const row = byId.get(kept.planned)
+      kept.planned = undefined
+      if (row && matchesUnchanged(row, d.record)) kept.matched = row
     }
   }
 

@@ -93,7 +93,7 @@ describe('PlanMemo', () => {
         ...(c.name === 'y' ? { hint: 'other' } : {}),
       })),
     })
-    memo.learnApplied(created, live.entries)
+    memo.learnApplied(live.entries)
     const kept = (name: string) =>
       memo.desiredEntry(
         desired.entries.find((e) => e.metadata.name === name)!,
