@@ -40,6 +40,8 @@ export interface KeptMatch {
   matched?: LiveEntry
   /** The ID the last plan created or updated the entry under (to learn the row once applied). */
   planned?: string
+  /** `JSON.stringify(record)`, for the desired digest. */
+  json?: string
 }
 
 /** Every desired object as a record; named kinds sorted by name, entries in declaration-list order. */

@@ -1,6 +1,6 @@
 /**
  * What `makePlan` may keep between plans of one repository (PURE): each desired Entry's and Node's
- * record, its JSON as UTF-8 for the desired digest, and the live entry it last matched unchanged.
+ * record, its JSON for the desired digest, and the live entry it last matched unchanged.
  * Objects of unchanged files are the same objects from one check to the next (RepositoryChecker), so
  * only changed ones are converted again.
  */
@@ -15,7 +15,6 @@ export class PlanMemo {
     EntryObject | NodeObject,
     { trustDomain: string; entry: DesiredEntry }
   >()
-  private readonly json = new WeakMap<object, Uint8Array>()
   /** The desired entries of the last plan. */
   private planned: readonly DesiredEntry[] = []
 
@@ -27,7 +26,9 @@ export class PlanMemo {
     if (held && held.trustDomain === key) return held.entry
     const record =
       object.kind === 'Node' ? entryRecordFromNode(object, trustDomain) : entryRecordFromDesired(object)
-    const entry: DesiredEntry = { record, span: object.source.span, kept: {} }
+    // every field from the start: one object shape for all
+    const kept = { matched: undefined, planned: undefined, json: undefined }
+    const entry: DesiredEntry = { record, span: object.source.span, kept }
     this.entries.set(object, { trustDomain: key, entry })
     return entry
   }
@@ -52,12 +53,5 @@ export class PlanMemo {
       kept.planned = undefined
       if (row && matchesUnchanged(row, d.record)) kept.matched = row
     }
-  }
-
-  /** `JSON.stringify(value)` as UTF-8, kept per value object. */
-  jsonBytes(value: object): Uint8Array {
-    let bytes = this.json.get(value)
-    if (!bytes) this.json.set(value, (bytes = Buffer.from(JSON.stringify(value))))
-    return bytes
   }
 }
