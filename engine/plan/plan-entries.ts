@@ -43,10 +43,10 @@ export function recordKey(r: {
 }
 
 /** Positions in the live list, bucketed by SPIFFE ID: matching compares parent and selectors inside a bucket, so no key strings are built. */
-type Bucket = number | number[]
+export type LiveIndex = ReadonlyMap<string, number | readonly number[]>
 
-function indexLive(live: readonly LiveEntry[]): Map<string, Bucket> {
-  const index = new Map<string, Bucket>()
+export function indexLive(live: readonly LiveEntry[]): LiveIndex {
+  const index = new Map<string, number | number[]>()
   for (let i = 0; i < live.length; i++) {
     const id = (live[i] as LiveEntry).spiffeId
     const held = index.get(id)
@@ -80,7 +80,7 @@ const NOTHING: Found = Object.freeze({})
 
 /** The live entries with the record's key. */
 function findLive(
-  bucket: Bucket | undefined,
+  bucket: number | readonly number[] | undefined,
   live: readonly LiveEntry[],
   r: EntryRecord,
   prefix: string,
@@ -107,8 +107,8 @@ export function planEntries(
   live: readonly LiveEntry[],
   prefix: string,
   out: Change[],
+  index: LiveIndex = indexLive(live),
 ): EntryDiff {
-  const index = indexLive(live)
   // adopted live entries by position
   const adopted = new Uint8Array(live.length)
   const created = new Set<string>()

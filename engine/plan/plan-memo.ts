@@ -6,7 +6,7 @@
  */
 import type { EntryObject, NodeObject } from '../model/types.js'
 import type { DesiredEntry } from './desired-records.js'
-import { matchesUnchanged } from './plan-entries.js'
+import { indexLive, matchesUnchanged, type LiveIndex } from './plan-entries.js'
 import { entryRecordFromDesired, entryRecordFromNode } from './records.js'
 import type { LiveEntry } from './types.js'
 
@@ -15,6 +15,7 @@ export class PlanMemo {
     EntryObject | NodeObject,
     { trustDomain: string; entry: DesiredEntry }
   >()
+  private index: { live: readonly LiveEntry[]; index: LiveIndex } | undefined
   /** The desired entries of the last plan. */
   private planned: readonly DesiredEntry[] = []
 
@@ -31,6 +32,21 @@ export class PlanMemo {
     const entry: DesiredEntry = { record, span: object.source.span, kept }
     this.entries.set(object, { trustDomain: key, entry })
     return entry
+  }
+
+  /**
+   * `indexLive(live)`; the last one again when `live` differs from the last list only by entries
+   * replaced in place under the same SPIFFE ID (an update), which leaves every position as it was.
+   */
+  liveIndex(live: readonly LiveEntry[]): LiveIndex {
+    const last = this.index
+    if (last && last.live.length === live.length && sameSpiffeIdsAt(last.live, live)) {
+      this.index = { live, index: last.index }
+      return last.index
+    }
+    const index = indexLive(live)
+    this.index = { live, index }
+    return index
   }
 
   /** Notes the desired entries a plan was made of (`makePlan` calls this). */
@@ -54,4 +70,13 @@ export class PlanMemo {
       if (row && matchesUnchanged(row, d.record)) kept.matched = row
     }
   }
+}
+
+function sameSpiffeIdsAt(a: readonly LiveEntry[], b: readonly LiveEntry[]): boolean {
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] as LiveEntry
+    const y = b[i] as LiveEntry
+    if (x !== y && x.spiffeId !== y.spiffeId) return false
+  }
+  return true
 }
