@@ -2,7 +2,6 @@
 import { sha256HexOfParts } from '../core/digest.js'
 import type { DesiredState } from '../model/types.js'
 import { desiredRecords, type DesiredRecords } from './desired-records.js'
-import type { PlanMemo } from './plan-memo.js'
 
 /**
  * SHA-256 hex of the canonical records of a desired state: what the store holds after applying it
@@ -14,9 +13,9 @@ export function digestDesiredState(desired: DesiredState): string {
 
 /**
  * `digestDesiredState` for records already built: the SHA-256 of the same JSON, hashed in parts so
- * that each entry's JSON can come from `memo` (converted once per record).
+ * that the JSON of entries a PlanMemo keeps is written once per entry, not once per plan.
  */
-export function digestDesiredRecords(records: DesiredRecords, memo?: PlanMemo): string {
+export function digestDesiredRecords(records: DesiredRecords): string {
   const head = JSON.stringify({
     trustDomain: records.trustDomain,
     scopes: records.scopes,
@@ -24,15 +23,14 @@ export function digestDesiredRecords(records: DesiredRecords, memo?: PlanMemo): 
     federationBundles: records.federationBundles,
     policies: records.policies,
   })
-  const json = (value: object) => (memo ? memo.jsonBytes(value) : JSON.stringify(value))
-  function* parts(): Iterable<string | Uint8Array> {
+  function* parts(): Iterable<string> {
     // `head` without its closing brace, then "entries" as the last member, as JSON.stringify writes it
     yield `${head.slice(0, -1)},"entries":[`
     let first = true
     for (const e of records.entries) {
       if (!first) yield ','
       first = false
-      yield json(e.record)
+      yield e.kept ? (e.kept.json ??= JSON.stringify(e.record)) : JSON.stringify(e.record)
     }
     yield ']}'
   }

@@ -31,7 +31,17 @@ export interface DesiredEntry {
    * Set on entries a PlanMemo keeps: the live entry this record last matched with nothing to change
    * (live entries are values: a changed row is a new object), so the next plan can skip the compare.
    */
-  readonly kept?: { matched?: LiveEntry }
+  readonly kept?: KeptMatch
+}
+
+/** What a PlanMemo keeps about the live counterpart of one desired entry. */
+export interface KeptMatch {
+  /** The live entry last matched with nothing to change. */
+  matched?: LiveEntry
+  /** The ID the last plan created or updated the entry under (to learn the row once applied). */
+  planned?: string
+  /** `JSON.stringify(record)`, for the desired digest. */
+  json?: string
 }
 
 /** Every desired object as a record; named kinds sorted by name, entries in declaration-list order. */

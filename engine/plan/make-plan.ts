@@ -5,7 +5,7 @@ import { planAccessChanges } from './access-changes.js'
 import { digestDesiredRecords } from './desired-digest.js'
 import { desiredRecords, type DesiredRecords } from './desired-records.js'
 import { compareChanges } from './order.js'
-import { planEntries, type EntryDiff } from './plan-entries.js'
+import { indexLive, planEntries, type EntryDiff } from './plan-entries.js'
 import type { PlanMemo } from './plan-memo.js'
 import { planNamed, planTrustDomain } from './plan-named.js'
 import {
@@ -49,7 +49,8 @@ export interface PlanMeta {
  */
 export function makePlan(desired: DesiredState, live: LiveState, meta: PlanMeta, memo?: PlanMemo): Plan {
   const records = desiredRecords(desired, memo)
-  const { changes, unchanged, entries } = planAll(records, live)
+  memo?.planning(records.entries)
+  const { changes, unchanged, entries } = planAll(records, live, memo)
   const accessChanges = planAccessChanges(
     changes,
     { entries: live.entries, roles: live.roles },
@@ -64,7 +65,7 @@ export function makePlan(desired: DesiredState, live: LiveState, meta: PlanMeta,
     createdAt: new Date(meta.createdAtMs).toISOString(),
     source: { repo: meta.source.repo, commit: meta.source.commit, path: meta.source.path },
     base: planBase(live, meta),
-    desiredDigest: digestDesiredRecords(records, memo),
+    desiredDigest: digestDesiredRecords(records),
     trustDomain: td.name,
     safety: { maxDeletions: td.maxDeletions, entryIdPrefix: td.entryIdPrefix },
     changes,
@@ -84,6 +85,7 @@ function planBase(live: LiveState, meta: PlanMeta): Plan['base'] {
 function planAll(
   records: DesiredRecords,
   live: LiveState,
+  memo: PlanMemo | undefined,
 ): { changes: Change[]; unchanged: number; entries: EntryDiff } {
   const changes: Change[] = []
   let unchanged = planTrustDomain(records.trustDomain, live, changes)
@@ -98,7 +100,8 @@ function planAll(
   )
   unchanged += planNamed('Policy', records.policies, live.policies.map(livePolicy), POLICY_FIELDS, changes)
   const prefix = records.trustDomain.entryIdPrefix
-  const entries = planEntries(records.entries, live.entries, prefix, changes)
+  const index = memo ? memo.liveIndex(live.entries) : indexLive(live.entries)
+  const entries = planEntries(records.entries, live.entries, prefix, changes, index)
   unchanged += entries.unchanged
   changes.sort(compareChanges)
   return { changes, unchanged, entries }

@@ -43,10 +43,10 @@ export function recordKey(r: {
 }
 
 /** Positions in the live list, bucketed by SPIFFE ID: matching compares parent and selectors inside a bucket, so no key strings are built. */
-type Bucket = number | number[]
+export type LiveIndex = ReadonlyMap<string, number | readonly number[]>
 
-function indexLive(live: readonly LiveEntry[]): Map<string, Bucket> {
-  const index = new Map<string, Bucket>()
+export function indexLive(live: readonly LiveEntry[]): LiveIndex {
+  const index = new Map<string, number | number[]>()
   for (let i = 0; i < live.length; i++) {
     const id = (live[i] as LiveEntry).spiffeId
     const held = index.get(id)
@@ -80,7 +80,7 @@ const NOTHING: Found = Object.freeze({})
 
 /** The live entries with the record's key. */
 function findLive(
-  bucket: Bucket | undefined,
+  bucket: number | readonly number[] | undefined,
   live: readonly LiveEntry[],
   r: EntryRecord,
   prefix: string,
@@ -107,8 +107,8 @@ export function planEntries(
   live: readonly LiveEntry[],
   prefix: string,
   out: Change[],
+  index: LiveIndex = indexLive(live),
 ): EntryDiff {
-  const index = indexLive(live)
   // adopted live entries by position
   const adopted = new Uint8Array(live.length)
   const created = new Set<string>()
@@ -140,7 +140,7 @@ export function planEntries(
       if (!pushUpdate(d, held, out)) {
         unchanged++
         if (d.kept) d.kept.matched = held
-      }
+      } else if (d.kept) d.kept.planned = held.id
     } else if (unmanaged !== undefined) {
       diagnostics.push(conflictDiagnostic(d, live[unmanaged] as LiveEntry, prefix))
     } else {
@@ -148,14 +148,9 @@ export function planEntries(
       if (created.has(key)) throw duplicateKey(d)
       created.add(key)
       afterEntries.push(d.record)
-      out.push({
-        action: 'create',
-        kind: d.record.kind,
-        name: d.record.name,
-        key,
-        id: mintEntryId(prefix, key),
-        after: d.record,
-      })
+      const id = mintEntryId(prefix, key)
+      if (d.kept) d.kept.planned = id
+      out.push({ action: 'create', kind: d.record.kind, name: d.record.name, key, id, after: d.record })
     }
   }
   let unmanagedCount = 0

@@ -260,7 +260,7 @@ export class ReconcileCycle {
       const caught = await this.live.read().catch(() => undefined)
       after = caught?.live
       // what this commit wrote: the next plan need not compare those entries again
-      if (caught?.delta) this.planMemo.learnApplied(toApply.changes, caught.delta.changes.entries)
+      if (caught?.delta) this.planMemo.learnApplied(caught.delta.changes.entries)
     }
     const unchanged = toApply.changes.length === 0 && this.applied?.commit === snapshot.commit
     this.applied = {

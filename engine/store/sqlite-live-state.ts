@@ -1,19 +1,26 @@
 /** Reading the live state from SQLite: in full, or as the entry changes since an earlier revision. */
 import type Database from 'better-sqlite3'
-import type { LiveState, LiveTrustDomainSettings } from '../plan/types.js'
+import type { LiveEntry, LiveState, LiveTrustDomainSettings } from '../plan/types.js'
 import type { LiveStateChanges, StoreRevision } from './registration-store.js'
 import {
+  ENTRY_READ_COLUMNS,
   type BundleRow,
-  type EntryRow,
   type PolicyRow,
   type RoleRow,
   type ScopeRow,
   bundleFromRow,
-  entryFromRow,
+  entryFromValues,
   policyFromRow,
   roleFromRow,
   scopeFromRow,
 } from './sqlite-rows.js'
+
+/** Rows mapped one by one as they come: each row array is garbage at once, only the entries stay. */
+function entriesOf(rows: Iterable<unknown>): LiveEntry[] {
+  const entries: LiveEntry[] = []
+  for (const row of rows) entries.push(entryFromValues(row as unknown[]))
+  return entries
+}
 
 /** Prepared statements of the live state reads; call them inside one transaction for a snapshot. */
 export class LiveStateStatements {
@@ -28,11 +35,14 @@ export class LiveStateStatements {
 
   constructor(db: Database.Database) {
     this.meta = db.prepare('SELECT value FROM meta WHERE key = ?').pluck()
-    this.entries = db.prepare('SELECT * FROM entries ORDER BY id')
+    this.entries = db.prepare(`SELECT ${ENTRY_READ_COLUMNS} FROM entries ORDER BY id`).raw()
     // INDEXED BY: for ORDER BY id the planner would rather scan every row in ID order
-    this.changedEntries = db.prepare(
-      'SELECT * FROM entries INDEXED BY entries_by_changed_revision WHERE changed_revision > ? ORDER BY id',
-    )
+    this.changedEntries = db
+      .prepare(
+        `SELECT ${ENTRY_READ_COLUMNS} FROM entries INDEXED BY entries_by_changed_revision
+           WHERE changed_revision > ? ORDER BY id`,
+      )
+      .raw()
     this.deletedEntryIds = db
       .prepare(
         `SELECT id FROM entry_tombstones t INDEXED BY entry_tombstones_by_revision WHERE revision > ?
@@ -47,7 +57,7 @@ export class LiveStateStatements {
 
   /** The whole live state. */
   read(): LiveState {
-    return { ...this.readAllButEntries(), entries: (this.entries.all() as EntryRow[]).map(entryFromRow) }
+    return { ...this.readAllButEntries(), entries: entriesOf(this.entries.iterate()) }
   }
 
   /** See `RegistrationStore.readLiveStateChanges`. */
@@ -58,7 +68,7 @@ export class LiveStateStatements {
       return undefined
     return {
       state,
-      entries: (this.changedEntries.all(since.revision) as EntryRow[]).map(entryFromRow),
+      entries: entriesOf(this.changedEntries.iterate(since.revision)),
       deletedEntryIds: this.deletedEntryIds.all(since.revision) as string[],
     }
   }

@@ -1,6 +1,7 @@
 /** The whole lint pipeline over a snapshot: model → semantic rules → policies → waivers. Pure. */
 import { compareDiagnostics, type Diagnostic } from '../core/diagnostics.js'
 import type { ModelResult } from '../model/model-result.js'
+import type { Assembly } from '../model/assemble-model.js'
 import { assembleModel, parseFile, type ParsedFile } from '../model/parse-model.js'
 import type { AnyObject, DesiredState, Kind, PolicyObject, SourceSnapshot } from '../model/types.js'
 import { applyWaivers, evaluatePolicies, PolicyMemo, type PolicySlot } from '../policy/index.js'
@@ -34,6 +35,7 @@ export interface CheckOptions {
  */
 export class RepositoryChecker {
   private files = new Map<string, ParsedFile>()
+  private assembly: Assembly | undefined
   private readonly slots = new WeakMap<AnyObject, ValidationSlot & PolicySlot>()
   private policies = { key: '', memo: new PolicyMemo() }
 
@@ -45,7 +47,8 @@ export class RepositoryChecker {
     })
     // files no longer in the snapshot are dropped, and their objects with them
     this.files = new Map(parsed.map((f) => [f.path, f]))
-    const model = assembleModel(parsed)
+    const model = assembleModel(parsed, this.assembly)
+    this.assembly = model
     const { desired, locate } = model
     const policies = [...options.builtinPolicies, ...desired.policies]
     const slots = this.slotsOf(desired)

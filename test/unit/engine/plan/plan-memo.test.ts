@@ -55,6 +55,13 @@ describe('PlanMemo', () => {
       { ...live, entries: [{ ...entryX, id: 'sigil.0' }, ...live.entries] },
       live,
       { ...live, entries: live.entries.map((e) => (e === entryX ? { ...e, id: `x-${e.id}` } : e)) },
+      // replaced in place: the same positions (the index is kept), then another SPIFFE ID (it is not)
+      live,
+      { ...live, entries: live.entries.map((e) => (e === entryX ? { ...e, hint: 'changed' } : e)) },
+      {
+        ...live,
+        entries: live.entries.map((e) => (e === entryX ? { ...e, spiffeId: 'spiffe://example.org/z' } : e)),
+      },
     ]
     for (const v of variants) {
       const plain = makePlan(desired, v, fixtureMeta())
@@ -93,7 +100,7 @@ describe('PlanMemo', () => {
         ...(c.name === 'y' ? { hint: 'other' } : {}),
       })),
     })
-    memo.learnApplied(created, live.entries)
+    memo.learnApplied(live.entries)
     const kept = (name: string) =>
       memo.desiredEntry(
         desired.entries.find((e) => e.metadata.name === name)!,

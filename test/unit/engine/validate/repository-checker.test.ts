@@ -171,6 +171,9 @@ function steps(): { files: Files; todayMs?: number; noBuiltins?: boolean }[] {
     { files: waived, todayMs: TODAY_MS + 30 * DAY_MS },
     { files: duplicateNames },
     { files: base },
+    // a1 twice; then its first declaration goes and the second, in an unchanged file, is the one
+    { files: { ...base, 'f.yaml': entry('a1') } },
+    { files: { ...base, 'a.yaml': entries(['a2', 'a3']), 'f.yaml': entry('a1') } },
   ]
 }
 
