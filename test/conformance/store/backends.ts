@@ -2,6 +2,7 @@
  * The store backends the conformance suite runs against: SQLite files in a tmpdir and PostgreSQL
  * schemas in a database created for this run (dropped afterwards). Each test gets a fresh store.
  */
+import { describe } from 'vitest'
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -200,4 +201,20 @@ export function postgresBackend(): StoreBackend {
       }
     },
   }
+}
+
+/**
+ * `describe` under `title` where PostgreSQL answers, else `describe.skip` under a title that says
+ * loudly what was skipped (`what`) and where PostgreSQL was looked for.
+ */
+export async function postgresSuite(
+  title: string,
+  what: string,
+): Promise<{ suite: typeof describe | typeof describe.skip; title: string }> {
+  return (await isPostgresReachable())
+    ? { suite: describe, title }
+    : {
+        suite: describe.skip,
+        title: `!!! SKIPPED: ${what} — no PostgreSQL reachable at ${new URL(POSTGRES_ADMIN_URL).host} !!!`,
+      }
 }

@@ -7,24 +7,16 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, expect, it } from 'vitest'
 import { openPostgresStore } from '../../../engine/store/postgres-store.js'
 import { openAdminClientStore } from '../../../engine/store/admin-client-store.js'
 import { cryptoRandom } from '../../../engine/platform/crypto-random.js'
 import { systemClock } from '../../../engine/platform/system-clock.js'
-import {
-  createTestDatabase,
-  isPostgresReachable,
-  POSTGRES_ADMIN_URL,
-} from '../../conformance/store/backends.js'
+import { createTestDatabase, postgresSuite } from '../../conformance/store/backends.js'
 import { agentClient, newAgentKeys, unary, type Harness, type WireSvid } from '../server/harness.js'
 import { exitOf, startReplica, waitForLeader, type Replica } from './replicas.js'
 
-const reachable = await isPostgresReachable()
-const suite = reachable ? describe : describe.skip
-const title = reachable
-  ? 'sigil server replicas on PostgreSQL'
-  : `!!! SKIPPED: leader failover — no PostgreSQL reachable at ${new URL(POSTGRES_ADMIN_URL).host} !!!`
+const { suite, title } = await postgresSuite('sigil server replicas on PostgreSQL', 'leader failover')
 
 suite(title, () => {
   let dir: string

@@ -1,20 +1,12 @@
 /** Leader election on a real PostgreSQL: one leader, epochs, fencing, hand-over on release. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, expect, it } from 'vitest'
 import { createLeaderElector } from '../../../engine/ha/leader-elector.js'
 import { connectPostgresStore, type PostgresRegistrationStore } from '../../../engine/store/postgres-store.js'
 import { FakeClock } from '../../support/fake-clock.js'
 import { seededRandom } from '../../support/seeded-random.js'
-import {
-  createTestDatabase,
-  isPostgresReachable,
-  POSTGRES_ADMIN_URL,
-} from '../../conformance/store/backends.js'
+import { createTestDatabase, postgresSuite } from '../../conformance/store/backends.js'
 
-const reachable = await isPostgresReachable()
-const suite = reachable ? describe : describe.skip
-const title = reachable
-  ? 'leader elector on PostgreSQL'
-  : `!!! SKIPPED: leader elector — no PostgreSQL reachable at ${new URL(POSTGRES_ADMIN_URL).host} !!!`
+const { suite, title } = await postgresSuite('leader elector on PostgreSQL', 'leader elector')
 
 suite(title, () => {
   let database: Awaited<ReturnType<typeof createTestDatabase>>

@@ -3,7 +3,7 @@
  * epoch writes the status or answers a forwarded cycle; a deposed leader's writes are refused and
  * leave its successor's record alone; any replica reads the record and sets the suspend flag.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, expect, it } from 'vitest'
 import { createLeaderElector, type LeaderElector } from '../../../engine/ha/leader-elector.js'
 import { createSharedReconcileState } from '../../../engine/ha/shared-reconcile-state.js'
 import { FORWARD_WAIT_MS, forwardCycle } from '../../../engine/reconcile/forward.js'
@@ -12,17 +12,12 @@ import { emptyStatus, type ReconcileStatus } from '../../../engine/reconcile/sta
 import { connectPostgresStore, type PostgresRegistrationStore } from '../../../engine/store/postgres-store.js'
 import { FakeClock } from '../../support/fake-clock.js'
 import { seededRandom } from '../../support/seeded-random.js'
-import {
-  createTestDatabase,
-  isPostgresReachable,
-  POSTGRES_ADMIN_URL,
-} from '../../conformance/store/backends.js'
+import { createTestDatabase, postgresSuite } from '../../conformance/store/backends.js'
 
-const reachable = await isPostgresReachable()
-const suite = reachable ? describe : describe.skip
-const title = reachable
-  ? 'shared reconcile status on PostgreSQL'
-  : `!!! SKIPPED: shared reconcile status — no PostgreSQL reachable at ${new URL(POSTGRES_ADMIN_URL).host} !!!`
+const { suite, title } = await postgresSuite(
+  'shared reconcile status on PostgreSQL',
+  'shared reconcile status',
+)
 
 const FENCED = { code: 'ERR_STORE_CONFLICT', data: { reason: 'fenced' } }
 

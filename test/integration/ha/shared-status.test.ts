@@ -7,25 +7,20 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, expect, it } from 'vitest'
 import { cryptoRandom } from '../../../engine/platform/crypto-random.js'
 import { callReconcile } from '../../../engine/reconcile/control.js'
 import type { NowResult } from '../../../engine/reconcile/state-store.js'
 import type { ReconcileStatus } from '../../../engine/reconcile/status.js'
 import { runSigil } from '../../support/cli.js'
-import {
-  createTestDatabase,
-  isPostgresReachable,
-  POSTGRES_ADMIN_URL,
-} from '../../conformance/store/backends.js'
+import { createTestDatabase, postgresSuite } from '../../conformance/store/backends.js'
 import { identityFiles, Remote } from '../../unit/engine/reconcile/support.js'
 import { exitOf, startReplica, waitFor, waitForLeader, type Replica } from './replicas.js'
 
-const reachable = await isPostgresReachable()
-const suite = reachable ? describe : describe.skip
-const title = reachable
-  ? 'reconcile status shared by sigil server replicas'
-  : `!!! SKIPPED: shared reconcile status — no PostgreSQL reachable at ${new URL(POSTGRES_ADMIN_URL).host} !!!`
+const { suite, title } = await postgresSuite(
+  'reconcile status shared by sigil server replicas',
+  'shared reconcile status',
+)
 
 const status = (r: Replica) => callReconcile<ReconcileStatus>(r.adminSocket, 'reconcileStatus')
 const SUSPENDED = { code: 'ERR_API_INVALID_ARGUMENT', data: { reason: 'suspended' } }
