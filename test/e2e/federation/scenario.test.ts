@@ -11,7 +11,14 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { commitFiles, makeRepo, tempDir } from '../../support/git.js'
-import { poll, sigil, spawnNode, spawnSigil, type Proc } from '../workload-mtls/processes.js'
+import {
+  poll,
+  sigil,
+  spawnNode,
+  spawnSigil,
+  startJoinedAgent,
+  type Proc,
+} from '../workload-mtls/processes.js'
 
 const WORKLOAD = fileURLToPath(new URL('../workload-mtls/workload.mjs', import.meta.url))
 
@@ -100,26 +107,17 @@ async function bundleJson(d: Domain): Promise<string> {
 }
 
 async function startAgent(d: Domain): Promise<void> {
-  const token = await sigil([
-    'token',
-    'create',
-    '--ttl',
-    '1h',
-    '--agent-name',
-    `${d.name}-host`,
-    '--store',
-    d.store,
-  ])
-  expect(token.code, token.stderr).toBe(0)
-  const agent = track(
-    spawnSigil([
-      'agent',
-      ...['--server', `127.0.0.1:${d.port}`, '--trust-domain', d.td, '--join-token', token.stdout.trim()],
-      ...['--trust-bundle', join(d.dir, 'srv', 'bundle.pem'), '--data-dir', join(d.dir, 'agent')],
-      ...['--socket', d.socket],
-    ]),
+  track(
+    await startJoinedAgent({
+      store: d.store,
+      serverPort: d.port,
+      trustDomain: d.td,
+      agentName: `${d.name}-host`,
+      serverDataDir: join(d.dir, 'srv'),
+      agentDataDir: join(d.dir, 'agent'),
+      socket: d.socket,
+    }),
   )
-  await agent.line(/serving the Workload API/)
 }
 
 async function apply(d: Domain): Promise<void> {

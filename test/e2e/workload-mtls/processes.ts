@@ -102,3 +102,38 @@ export async function poll<T>(
     await new Promise((r) => setTimeout(r, 100))
   }
 }
+
+/** Where a `sigil agent` joins: the server's admin store, agent API and data directory. */
+export interface AgentJoin {
+  readonly store: string
+  readonly serverPort: number
+  readonly trustDomain: string
+  readonly agentName: string
+  /** The server's data directory (its bundle.pem bootstraps the agent). */
+  readonly serverDataDir: string
+  readonly agentDataDir: string
+  readonly socket: string
+}
+
+/** Creates a join token through the admin socket and starts an agent with it; resolves once it serves. */
+export async function startJoinedAgent(join: AgentJoin): Promise<Proc> {
+  const token = await sigil([
+    'token',
+    'create',
+    '--ttl',
+    '1h',
+    '--agent-name',
+    join.agentName,
+    '--store',
+    join.store,
+  ])
+  if (token.code !== 0) throw new Error(`sigil token create failed: ${token.stderr}`)
+  const agent = spawnSigil([
+    'agent',
+    ...['--server', `127.0.0.1:${join.serverPort}`, '--trust-domain', join.trustDomain],
+    ...['--join-token', token.stdout.trim(), '--trust-bundle', `${join.serverDataDir}/bundle.pem`],
+    ...['--data-dir', join.agentDataDir, '--socket', join.socket],
+  ])
+  await agent.line(/serving the Workload API/)
+  return agent
+}

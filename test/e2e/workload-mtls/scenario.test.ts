@@ -6,7 +6,7 @@ import { AgentApiClient } from '../../../agent/attest/server-client.js'
 import { certificatePem } from '../../../engine/ca/bundle.js'
 import { createCsr } from '../../../engine/ca/csr.js'
 import { commitFiles, git, makeRepo, tempDir } from '../../support/git.js'
-import { poll, sigil, spawnNode, spawnSigil, type Proc } from './processes.js'
+import { poll, sigil, spawnNode, spawnSigil, startJoinedAgent, type Proc } from './processes.js'
 
 const TD = 'example.org'
 const AGENT = `spiffe://${TD}/spire/agent/join_token/e2e-host`
@@ -93,30 +93,16 @@ describe('git commit → apply → server → agent → two workloads over mTLS'
   it('applies the repository and starts an agent with a join token', async () => {
     const applied = await sigil(['apply', repo, '--store', store, '--auto-approve'])
     expect(applied.code, applied.stderr).toBe(0)
-    const token = await sigil([
-      'token',
-      'create',
-      '--ttl',
-      '1h',
-      '--agent-name',
-      'e2e-host',
-      '--store',
-      store,
-    ])
-    expect(token.code, token.stderr).toBe(0)
     agent = track(
-      spawnSigil([
-        'agent',
-        ...['--server', `127.0.0.1:${port}`, '--trust-domain', TD, '--join-token', token.stdout.trim()],
-        ...[
-          '--trust-bundle',
-          join(dir, 'srv', 'bundle.pem'),
-          '--data-dir',
-          join(dir, 'agent'),
-          '--socket',
-          socket,
-        ],
-      ]),
+      await startJoinedAgent({
+        store,
+        serverPort: port,
+        trustDomain: TD,
+        agentName: 'e2e-host',
+        serverDataDir: join(dir, 'srv'),
+        agentDataDir: join(dir, 'agent'),
+        socket,
+      }),
     )
     expect(await agent.line(/serving the Workload API/)).toContain(AGENT)
     const entries = await sigil(['entry', 'list', '--store', store, '--format', 'json'])
