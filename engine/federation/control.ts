@@ -41,11 +41,12 @@ export function storeFederationControl(
 ): FederationControl {
   return {
     async list() {
-      const rels = await relationships()
-      const versions = new Map<string, number>()
-      for (const rel of rels)
-        versions.set(rel.trustDomain, (await bundles.listForeignBundleHistory(rel.trustDomain)).length)
-      return relationshipViews(rels, await bundles.listForeignBundles(), versions)
+      const [rels, states, versions] = await Promise.all([
+        relationships(),
+        bundles.listForeignBundles(),
+        bundles.countForeignBundleVersions(),
+      ])
+      return relationshipViews(rels, states, versions)
     },
     history: (trustDomain) => bundles.listForeignBundleHistory(trustDomain),
   }

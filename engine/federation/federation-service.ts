@@ -47,7 +47,6 @@ export interface FederationServiceDeps {
   /** Extra PEM roots for https_web endpoints. */
   readonly webRootsPem?: string
   readonly metrics?: FederationMetrics
-  readonly fetchTimeoutMs?: number
 }
 
 const TICK_MS = 1000
@@ -165,7 +164,6 @@ export class FederationService {
           nowMs,
           endpointAuthorities: endpointAuthorities(rel, local, deliveredBundles(all, this.fetchedView)),
           ...(this.deps.webRootsPem ? { webRootsPem: this.deps.webRootsPem } : {}),
-          ...(this.deps.fetchTimeoutMs ? { timeoutMs: this.deps.fetchTimeoutMs } : {}),
         },
       )
       const last = previous?.bundle

@@ -11,6 +11,7 @@ import { rootCertificates, type TLSSocket } from 'node:tls'
 import { peerChain } from '../api/tls-listener.js'
 import { parseBundleJson, type TrustBundle, type X509Authority } from '../ca/bundle.js'
 import { verifyX509Svid } from '../ca/verify-x509-svid.js'
+import { parseEndpointUrl } from '../core/endpoint-url.js'
 import { EngineError, isEngineError } from '../core/errors.js'
 import { parseSpiffeId } from '../core/spiffe-id.js'
 import { bundleDigest } from './relationships.js'
@@ -54,19 +55,6 @@ function fetchError(target: BundleEndpointTarget, reason: string, detail: string
     `cannot fetch the bundle of ${target.trustDomain} from ${target.url}: ${detail}`,
     { cause, data: { reason, trustDomain: target.trustDomain, url: target.url } },
   )
-}
-
-/** An endpoint URL: https, no user info (spiffe-reference §4.3). */
-export function checkEndpointUrl(url: string): URL | string {
-  let parsed: URL
-  try {
-    parsed = new URL(url)
-  } catch {
-    return 'not a URL'
-  }
-  if (parsed.protocol !== 'https:') return 'the scheme must be https'
-  if (parsed.username !== '' || parsed.password !== '') return 'the URL must not carry user info'
-  return parsed
 }
 
 /** Checks the endpoint's certificate chain per profile; throws a fetch error when it fails. */
@@ -164,13 +152,13 @@ export async function fetchBundle(
   target: BundleEndpointTarget,
   options: FetchBundleOptions,
 ): Promise<FetchedBundle> {
-  let url = checkEndpointUrl(target.url)
+  let url = parseEndpointUrl(target.url)
   if (typeof url === 'string') throw fetchError(target, 'config', url)
   for (let hop = 0; ; hop++) {
     const res = await get(url, target, options)
     if (res.status >= 300 && res.status < 400 && res.location !== undefined) {
       if (hop >= MAX_REDIRECTS) throw fetchError(target, 'redirect', 'too many redirects')
-      const next = checkEndpointUrl(new URL(res.location, url).toString())
+      const next = parseEndpointUrl(new URL(res.location, url).toString())
       if (typeof next === 'string') throw fetchError(target, 'redirect', `redirect refused: ${next}`)
       url = next
       continue

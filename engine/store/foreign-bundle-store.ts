@@ -72,6 +72,8 @@ export interface ForeignBundleStore {
   recordFetchFailure(record: FetchFailureRecord): Promise<void>
   /** The relationship ended: its current state goes, its history stays. Returns whether one existed. */
   removeForeignBundle(trustDomain: string): Promise<boolean>
+  /** How many versions are stored, by trust domain (one query; `sigil bundle list`). */
+  countForeignBundleVersions(): Promise<ReadonlyMap<string, number>>
   /** Versions of one trust domain, newest first. */
   listForeignBundleHistory(trustDomain: string): Promise<readonly ForeignBundleVersion[]>
   close(): Promise<void>

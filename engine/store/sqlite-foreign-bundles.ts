@@ -124,6 +124,15 @@ class SqliteForeignBundleStore implements ForeignBundleStore {
     )
   }
 
+  countForeignBundleVersions(): Promise<ReadonlyMap<string, number>> {
+    return this.run(() => {
+      const rows = this.db
+        .prepare('SELECT trust_domain, count(*) AS n FROM foreign_bundle_history GROUP BY trust_domain')
+        .all() as { trust_domain: string; n: number }[]
+      return new Map(rows.map((r) => [r.trust_domain, r.n]))
+    })
+  }
+
   listForeignBundleHistory(trustDomain: string): Promise<readonly ForeignBundleVersion[]> {
     return this.run(() =>
       (

@@ -89,6 +89,13 @@ class PostgresForeignBundleStore implements ForeignBundleStore {
     })
   }
 
+  async countForeignBundleVersions(): Promise<ReadonlyMap<string, number>> {
+    const res = await this.db.query<{ trust_domain: string; n: number }>(
+      'SELECT trust_domain, count(*)::int AS n FROM foreign_bundle_history GROUP BY trust_domain',
+    )
+    return new Map(res.rows.map((r) => [r.trust_domain, r.n]))
+  }
+
   async listForeignBundleHistory(trustDomain: string): Promise<readonly ForeignBundleVersion[]> {
     const res = await this.db.query<ForeignBundleHistoryRow>(
       'SELECT * FROM foreign_bundle_history WHERE trust_domain = $1 ORDER BY id DESC',

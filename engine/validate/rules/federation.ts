@@ -1,4 +1,5 @@
 /** FederationBundle rules: trust domain, endpoint URL and profile, pinned bundle format. */
+import { parseEndpointUrl } from '../../core/endpoint-url.js'
 import { parseSpiffeId, parseTrustDomain } from '../../core/spiffe-id.js'
 import type { DesiredState, FederationBundleObject } from '../../model/types.js'
 import type { Findings } from '../report.js'
@@ -30,13 +31,7 @@ export function bundleProblem(text: string): string | undefined {
 function checkEndpoint(b: FederationBundleObject, f: Findings): void {
   const endpoint = b.spec.bundleEndpoint
   if (!endpoint) return
-  let url: URL | undefined
-  try {
-    url = new URL(endpoint.url)
-  } catch {
-    url = undefined
-  }
-  if (!url || url.protocol !== 'https:' || url.username !== '' || url.password !== '') {
+  if (typeof parseEndpointUrl(endpoint.url) === 'string') {
     f.add(
       b,
       'ERR_MODEL_BUNDLE_ENDPOINT_URL',

@@ -116,6 +116,9 @@ export function describeForeignBundleStore(backend: StoreBackend): void {
         expect(await bundles.removeForeignBundle(TD)).toBe(false)
         expect(await other.listForeignBundles()).toEqual([])
         expect(await other.listForeignBundleHistory(TD)).toHaveLength(FOREIGN_BUNDLE_HISTORY_LIMIT)
+        expect(await other.countForeignBundleVersions()).toEqual(
+          new Map([[TD, FOREIGN_BUNDLE_HISTORY_LIMIT]]),
+        )
       } finally {
         await other.close()
         await bundles.close()
